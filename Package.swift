@@ -1,0 +1,71 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Trustband: spectrum sensing, violation evidence and a consortium ledger.
+///
+/// The target graph is the architecture (DESIGN.md section 3): pure targets in the middle
+/// (`Signal`, …) never touch a device, a socket or a clock they were not handed; the edges
+/// (`Radio`, the CLI) do the I/O.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Trustband",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trustband", targets: ["trustband"]),
+        // The replay driver as a loadable SoapySDR module (install into SoapySDR's module
+        // directory to use it from SoapySDRUtil, soapy_power, GNU Radio…).
+        .library(name: "SoapyReplayModule", type: .dynamic, targets: ["SoapyReplay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSoapySDR", pkgConfig: "SoapySDR",
+                       providers: [.apt(["libsoapysdr-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .target(
+            name: "SoapyReplay",
+            dependencies: ["CSoapySDR"],
+            cxxSettings: [.unsafeFlags(["-Wall", "-Wextra"])]
+        ),
+        .target(
+            name: "Signal",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Radio",
+            dependencies: ["CSoapySDR", "SoapyReplay", "Signal",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TrustbandCLI",
+            dependencies: ["Signal", "Radio",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "trustband",
+            dependencies: ["TrustbandCLI",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "SignalTests", dependencies: ["Signal", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport"],
+                    swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,6 @@
+#ifndef TRUSTBAND_CFFTW_SHIM_H
+#define TRUSTBAND_CFFTW_SHIM_H
+// fftw3.h must come before anything that includes <complex.h>: without <complex.h>
+// fftwf_complex is float[2], which is layout-compatible with our interleaved CF32 samples.
+#include <fftw3.h>
+#endif

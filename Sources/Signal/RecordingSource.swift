@@ -1,0 +1,83 @@
+/// Streams a `Recording` as CF32 blocks: constant memory whatever the file size, blocks split
+/// at capture boundaries (each block has one centre frequency), optionally paced in real time.
+public final class RecordingSource: IQSource {
+    /// How fast to deliver samples.
+    public enum Pacing: Sendable {
+        /// As fast as the disk and CPU allow (auditing, tests).
+        case asFastAsPossible
+        /// At the recording's sample rate, as a live device would (`speed` 2 = twice as fast).
+        case realTime(clock: any PacingClock, speed: Double = 1)
+    }
+
+    public let recording: Recording
+    public let stream: StreamDescription
+    private let file: ReadOnlyFile
+    private let pacing: Pacing
+    private let endSample: Int64
+    private var position: Int64
+    private var scratch: UnsafeMutableRawBufferPointer
+    private var paceOrigin: (clock: Int64, sample: Int64)?
+
+    /// - Parameters:
+    ///   - startSample: first sample to deliver; `sampleLimit` caps how many in total.
+    public init(recording: Recording, pacing: Pacing = .asFastAsPossible, startSample: Int64 = 0,
+                sampleLimit: Int64? = nil) throws(SignalError) {
+        guard let rate = recording.metadata.global.sampleRate else {
+            throw .invalidArgument(name: "--rate", problem: "\(recording.path) does not say its sample rate; pass --rate")
+        }
+        guard startSample >= 0, startSample <= recording.sampleCount else {
+            throw .invalidArgument(name: "start sample", problem: "\(startSample) is outside 0…\(recording.sampleCount)")
+        }
+        self.recording = recording
+        self.stream = StreamDescription(sampleRate: rate, centerFrequency: recording.metadata.captures.first?.frequency,
+                                        label: recording.path)
+        self.file = try ReadOnlyFile(path: recording.dataPath)
+        self.pacing = pacing
+        self.position = startSample
+        self.endSample = min(recording.sampleCount, sampleLimit.map { startSample + max(0, $0) } ?? .max)
+        self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 64)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Index of the next sample to be delivered.
+    public var nextSample: Int64 { position }
+
+    public func read(into buffer: IQBuffer) throws(SignalError) -> BlockInfo? {
+        guard position < endSample else { return nil }
+        if case .realTime(let clock, _) = pacing, paceOrigin == nil { paceOrigin = (clock.now(), position) }
+        let metadata = recording.metadata
+        let capture = metadata.capture(containing: position)
+        let nextCaptureStart = metadata.captures.first { $0.sampleStart > position }?.sampleStart ?? .max
+        let count = Int(min(Int64(buffer.capacity), endSample - position, nextCaptureStart - position))
+        let format = recording.format
+        let byteCount = count * format.bytesPerSample
+        if scratch.count < byteCount {
+            scratch.deallocate()
+            scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.capacity * format.bytesPerSample, alignment: 64)
+        }
+        let target = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<byteCount])
+        let got = try file.read(into: target, at: recording.dataOffset + position * Int64(format.bytesPerSample))
+        guard got == byteCount else {
+            throw .io(path: recording.dataPath, operation: "read sample \(position)", message: "file ended early (was it truncated while open?)")
+        }
+        buffer.count = count
+        SampleConverter.toCF32(scratch.baseAddress!, format: format, sampleCount: count,
+                               into: buffer.interleaved.baseAddress!)
+        let time = capture?.datetime.map {
+            $0.advanced(bySamples: position - (capture?.sampleStart ?? 0), sampleRate: stream.sampleRate)
+        }
+        let info = BlockInfo(sampleIndex: position, count: count, time: time, centerFrequency: capture?.frequency,
+                             discontinuity: capture?.sampleStart == position && position > 0)
+        position += Int64(count)
+        pace(upTo: position)
+        return info
+    }
+
+    /// Waits until the block ending at `sample` would have arrived from a live device.
+    private func pace(upTo sample: Int64) {
+        guard case .realTime(let clock, let speed) = pacing, let origin = paceOrigin else { return }
+        let elapsed = Double(sample - origin.sample) / (stream.sampleRate * speed)
+        clock.sleep(until: origin.clock + Int64((elapsed * 1e9).rounded()))
+    }
+}
