@@ -61,7 +61,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
-        .testTarget(name: "SignalTests", dependencies: ["Signal", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "SignalTests", dependencies: ["Signal", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+                    swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport"],
                     swiftSettings: strictSettings),

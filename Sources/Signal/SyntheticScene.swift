@@ -149,11 +149,15 @@ public struct SyntheticScene: Sendable, Equatable, Codable {
     }
 
     private static func describe(_ error: DecodingError) -> String {
+        // Keys are reported as they are spelt in the JSON (snake_case), not as Swift names them.
+        func snake(_ key: String) -> String {
+            key.reduce(into: "") { text, c in text += c.isUppercase ? "_" + c.lowercased() : String(c) }
+        }
         func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\(snake($0.stringValue))" }.joined()
         }
         switch error {
-        case .keyNotFound(let key, let context): return "\(path(context)).\(key.stringValue): is required"
+        case .keyNotFound(let key, let context): return "\(path(context)).\(snake(key.stringValue)): is required"
         case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)): \(context.debugDescription)"
         case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"

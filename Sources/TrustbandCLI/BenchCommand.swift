@@ -21,8 +21,8 @@ struct ConvertBench: ParsableCommand {
     @Option(help: "Timed repetitions (best and median are reported).")
     var repeats = 7
 
-    @Option(help: "Python interpreter with numpy.")
-    var python = "python3"
+    @Option(help: "Python interpreter with numpy (default: $TRUSTBAND_PYTHON, else python3).")
+    var python = ProcessInfo.processInfo.environment["TRUSTBAND_PYTHON"] ?? "python3"
 
     @Option(help: "The numpy peer script.")
     var peer = RepositoryPaths.root + "/bench/peers/convert_numpy.py"
@@ -73,7 +73,7 @@ struct ConvertBench: ParsableCommand {
         let peerBest = peerResult["best_msps"] as? Double ?? .nan
         let peerMedian = peerResult["median_msps"] as? Double ?? .nan
         let identical = (peerResult["sha256"] as? String) == ours ? "yes" : "NO"
-        return String(format: "%-9@ %10.1f %12.1f %12.1f %13.1f %12.2fx", format.sigmfName as NSString, best, median, peerBest, peerMedian,
+        return String(format: "%@ %10.1f %12.1f %12.1f %13.1f %12.2fx", format.sigmfName.padding(toLength: 9, withPad: " ", startingAt: 0) as NSString, best, median, peerBest, peerMedian,
                       best / peerBest) + "  \(identical)"
     }
 

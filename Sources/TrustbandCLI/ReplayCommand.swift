@@ -26,6 +26,9 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // driver=replay is built in: the system's hardware modules are not needed (and are
+            // slow to load), so keep SoapySDR to ours.
+            if !direct { SoapyRuntime.useBuiltInDriversOnly() }
             let recording = try source.open(recording)
             print(RecordingSummary.text(recording))
             print("")

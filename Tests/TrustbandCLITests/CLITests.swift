@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+import Testing
+import TestSupport
+@testable import Signal
+
+@Suite("trustband command line")
+struct CLITests {
+    static let demo = Paths.repository.appendingPathComponent("Fixtures/recordings/demo.sigmf-meta").path
+
+    func sha512(_ path: String) throws -> String {
+        SHA512.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("record through driver=replay reproduces the source bytes, keeps the device settings, and validates")
+    func recordReproducesSource() throws {
+        let out = try Paths.scratch().appendingPathComponent("copy.sigmf-meta").path
+        let result = try CLI.run(["record", "--device", "driver=replay,file=\(Self.demo)", "--freq", "3.56e9", "--rate", "500000",
+                                  "--gain", "12", "--samples", "100000", "--out", out])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("100000 samples (ci16_le) from replay"))
+        let copyData = out.replacingOccurrences(of: ".sigmf-meta", with: ".sigmf-data")
+        let sourceData = Self.demo.replacingOccurrences(of: ".sigmf-meta", with: ".sigmf-data")
+        #expect(try sha512(copyData) == sha512(sourceData))
+        let copy = try Recording.open(out)
+        #expect(copy.metadata.global.sha512 == (try sha512(sourceData)))
+        #expect(copy.metadata.global.sampleRate == 500_000)
+        #expect(copy.metadata.captures.first?.frequency == 3.56e9)
+        #expect(copy.metadata.captures.first?.datetime != nil)
+        guard case .object(let device) = copy.metadata.global.extra["trustband:device"] else { Issue.record("no trustband:device"); return }
+        #expect(device["driver"] == .string("replay"))
+        #expect(device["gain_db"]?.doubleValue == 12)
+        #expect(device["agc"] == .bool(false))
+        #expect(device["stream_format"] == .string("CS16"))
+        if Oracle.sigmf {
+            let validation = try Oracle.validate(out)
+            #expect(validation.ok, "\(validation.output)")
+        }
+    }
+
+    @Test("record across overflows starts a new capture segment at each gap, with its global index")
+    func recordSegmentsAtGaps() throws {
+        let out = try Paths.scratch().appendingPathComponent("gappy.sigmf-meta").path
+        let result = try CLI.run(["record", "--device", "driver=replay,file=\(Self.demo),overflow_every=3,overflow_drop=5000,mtu=4096",
+                                  "--freq", "3.56e9", "--rate", "5e5", "--samples", "40000", "--out", out])
+        #expect(result.status == 0, "\(result.err)")
+        let copy = try Recording.open(out)
+        #expect(copy.sampleCount == 40_000)
+        #expect(copy.metadata.captures.count >= 3)
+        let gaps = zip(copy.metadata.captures, copy.metadata.captures.dropFirst()).map { a, b in
+            (b.globalIndex ?? 0) - (a.globalIndex ?? 0) - (b.sampleStart - a.sampleStart)
+        }
+        #expect(gaps.allSatisfy { $0 == 5000 }, "gaps \(gaps)")
+        if Oracle.sigmf {
+            let validation = try Oracle.validate(out)
+            #expect(validation.ok, "\(validation.output)")
+        }
+    }
+
+    @Test("record from a device that does not exist, or at a rate it cannot do, fails with one clear line",
+          arguments: [(["--device", "driver=nonexistent", "--rate", "500000"], "no SoapySDR device matches 'driver=nonexistent'"),
+                      (["--device", "driver=replay,file=\(demo)", "--rate", "1e6"], "device refused sample rate = 1000000.0 S/s")])
+    func recordErrors(arguments: [String], message: String) throws {
+        let out = try Paths.scratch().appendingPathComponent("x.sigmf-meta").path
+        let result = try CLI.run(["record", "--freq", "3.56e9", "--samples", "10", "--out", out] + arguments)
+        #expect(result.status == 1)
+        #expect(result.err.contains(message), "\(result.err)")
+        #expect(result.err.split(separator: "\n").filter { $0.hasPrefix("trustband: error") }.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("info --json describes a real recording as the manifest does", .enabled(if: RealDataManifest.available))
+    func infoJSON() throws {
+        let path = Paths.realData.appendingPathComponent("d06.cs8").path
+        let result = try CLI.run(["info", path, "--rate", "2000000", "--center", "868e6", "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        guard case .object(let o) = try JSONValue.parse(Data(result.out.utf8)) else { Issue.record("not an object"); return }
+        #expect(o["datatype"] == .string("ci8"))
+        #expect(o["samples"] == .integer(1_236_159))
+        #expect(o["sample_rate"]?.doubleValue == 2_000_000)
+    }
+
+    @Test("info on the bundled recording lists its captures and annotations")
+    func infoText() throws {
+        let result = try CLI.run(["info", Self.demo, "--verify"])
+        #expect(result.status == 0, "\(result.err)")
+        for expected in ["ci16_le", "500 kS/s", "3.560000 GHz", "100000 (0.200000 s)", "'intruder (unlicensed burst)'", "annotations: 3"] {
+            #expect(result.out.contains(expected), "missing \(expected)")
+        }
+    }
+
+    @Test("convert turns a raw real recording into validated SigMF without changing a byte", .enabled(if: RealDataManifest.available))
+    func convertRaw() throws {
+        let source = Paths.realData.appendingPathComponent("d01.cu8").path
+        let out = try Paths.scratch().appendingPathComponent("d01.sigmf-meta").path
+        let result = try CLI.run(["convert", source, "--rate", "250000", "--center", "433.92e6", "--start-time", "2020-01-01T00:00:00Z", "--out", out])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(try sha512(out.replacingOccurrences(of: "-meta", with: "-data")) == sha512(source))
+        let converted = try Recording.open(out)
+        #expect(converted.format == .cu8 && converted.sampleCount == 131_072)
+        #expect(converted.metadata.captures[0].datetime?.rfc3339 == "2020-01-01T00:00:00Z")
+        if Oracle.sigmf {
+            let validation = try Oracle.validate(out)
+            #expect(validation.ok, "\(validation.output)")
+        }
+    }
+
+    @Test("convert to another datatype is exact when the target can hold the values")
+    func convertDatatype() throws {
+        let dir = try Paths.scratch()
+        let floats = dir.appendingPathComponent("f.sigmf-meta").path
+        let back = dir.appendingPathComponent("i.sigmf-meta").path
+        #expect(try CLI.run(["convert", Self.demo, "--datatype", "cf32_le", "--out", floats]).status == 0)
+        #expect(try CLI.run(["convert", floats, "--datatype", "ci16_le", "--out", back]).status == 0)
+        #expect(try sha512(back.replacingOccurrences(of: "-meta", with: "-data"))
+                == sha512(Self.demo.replacingOccurrences(of: "-meta", with: "-data")))
+        #expect(try Recording.open(back).metadata.annotations.count == 3)
+    }
+
+    @Test("Bad recordings and arguments give one error line naming the problem, never a crash",
+          arguments: [(["info", "/nonexistent/x.sigmf-meta"], "/nonexistent/x.sigmf-meta: cannot open"),
+                      (["info", "Fixtures/scenes/demo.json"], "pass --format"),
+                      (["info", "Fixtures/recordings/demo.sigmf-data", "--format", "cf32_le"], "does not look like cf32_le"),
+                      (["info", "Fixtures/recordings/demo.sigmf-meta", "--rate=-3"], "--rate: -3.0 is not a sample rate"),
+                      (["replay", "Fixtures/recordings/demo.sigmf-meta", "--format", "ci8"], "does not look like"),
+                      (["info", "Fixtures/recordings/demo.sigmf-meta", "--format", "cf33"], "unknown datatype 'cf33'")])
+    func badInput(arguments: [String], message: String) throws {
+        var resolved = arguments
+        resolved[1] = resolved[1].hasPrefix("/") ? resolved[1] : Paths.repository.appendingPathComponent(resolved[1]).path
+        let result = try CLI.run(resolved)
+        #expect(result.status != 0)
+        #expect(result.err.contains(message), "\(result.err)")
+        #expect(!result.err.contains("Fatal error"))
+    }
+
+    @Test("replay prints the bundled recording's power over time, bursts where the annotations say")
+    func replayBundled() throws {
+        let result = try CLI.run(["replay", Self.demo, "--rows", "20"])
+        #expect(result.status == 0, "\(result.err)")
+        let rows = result.out.split(separator: "\n").filter { Double($0.split(separator: " ").first ?? "") != nil }
+        #expect(rows.count == 20)
+        let mean = rows.map { Double($0.split(separator: " ")[2]) ?? 0 }
+        let burst = rows.indices.filter { rows[$0].contains("intruder") }
+        #expect(burst == Array(6...12))
+        #expect(burst.allSatisfy { mean[$0] > mean[0] + 2 })
+        #expect(result.out.contains("SoapySDR replay (CS16)"))
+    }
+}
