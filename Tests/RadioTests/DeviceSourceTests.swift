@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
 @testable import Radio
@@ -9,7 +10,7 @@ struct DeviceSourceTests {
     @Test("Native-format streaming delivers exactly the recording's samples and bytes, in order, then ends")
     func exactSamples() throws {
         let fixture = try ReplayFixture()
-        let source = try SoapyDeviceSource(args: fixture.args(), settings: fixture.settings)
+        let source = try SoapyDeviceSource(args: fixture.args(), settings: fixture.settings, logger: .quiet)
         #expect(source.applied.driver == "replay")
         #expect(source.applied.streamFormat == "CS16")
         #expect(source.deviceFormat == .ci16LE)
@@ -33,7 +34,7 @@ struct DeviceSourceTests {
         let fixture = try ReplayFixture(format: format, seconds: 0.01)
         var settings = fixture.settings
         settings.preferNativeFormat = false
-        let source = try SoapyDeviceSource(args: fixture.args(), settings: settings)
+        let source = try SoapyDeviceSource(args: fixture.args(), settings: settings, logger: .quiet)
         #expect(source.applied.streamFormat == "CF32")
         #expect(try ReplayFixture.drain(source).flatMap(\.samples) == fixture.reference)
     }
@@ -42,7 +43,7 @@ struct DeviceSourceTests {
     func blockTimes() throws {
         let fixture = try ReplayFixture(seconds: 0.01)
         let anchor = try Timestamp(rfc3339: "2026-11-24T06:00:00Z")
-        let source = try SoapyDeviceSource(args: fixture.args("mtu=1000"), settings: fixture.settings, utcNow: { anchor })
+        let source = try SoapyDeviceSource(args: fixture.args("mtu=1000"), settings: fixture.settings, utcNow: { anchor }, logger: .quiet)
         let blocks = try ReplayFixture.drain(source)
         // The first block is stamped as having just arrived: it began count/rate before "now".
         #expect(blocks[0].info.time?.rfc3339 == "2026-11-24T05:59:59.999Z")
@@ -52,7 +53,7 @@ struct DeviceSourceTests {
     @Test("Overflows are counted, their lost samples accounted from HAS_TIME, and indices stay true")
     func overflows() throws {
         let fixture = try ReplayFixture()
-        let source = try SoapyDeviceSource(args: fixture.args("overflow_every=4,overflow_drop=1000,mtu=2000"), settings: fixture.settings)
+        let source = try SoapyDeviceSource(args: fixture.args("overflow_every=4,overflow_drop=1000,mtu=2000"), settings: fixture.settings, logger: .quiet)
         let blocks = try ReplayFixture.drain(source)
         #expect(source.statistics.overflows >= 5)
         #expect(source.statistics.droppedSamples == 1000 * source.statistics.overflows)
@@ -70,7 +71,7 @@ struct DeviceSourceTests {
     @Test("Timeouts and short reads are counted and survived without losing a sample")
     func timeoutsAndShortReads() throws {
         let fixture = try ReplayFixture()
-        let source = try SoapyDeviceSource(args: fixture.args("timeout_every=3,short_every=5"), settings: fixture.settings)
+        let source = try SoapyDeviceSource(args: fixture.args("timeout_every=3,short_every=5"), settings: fixture.settings, logger: .quiet)
         let blocks = try ReplayFixture.drain(source)
         #expect(blocks.flatMap(\.samples) == fixture.reference)
         #expect(source.statistics.timeouts >= 4)
@@ -84,7 +85,7 @@ struct DeviceSourceTests {
         let clock = ManualPacingClock()
         let policy = ReconnectPolicy(initialDelay: 100_000_000, maxDelay: 1_000_000_000)
         let source = try SoapyDeviceSource(args: fixture.args("gone_after=20000,gone_for=4"), settings: fixture.settings,
-                                           policy: policy, clock: clock)
+                                           policy: policy, clock: clock, logger: .quiet)
         let blocks = try ReplayFixture.drain(source)
         #expect(source.statistics.deviceLosses == 1)
         #expect(source.statistics.reconnects == 1)
@@ -108,7 +109,7 @@ struct DeviceSourceTests {
         let clock = SteppingClock(step: 50_000_000)
         let policy = ReconnectPolicy(stallTimeout: 1_000_000_000, readTimeoutMicroseconds: 1000)
         let source = try SoapyDeviceSource(args: fixture.args("gone_after=10000,gone_for=1,gone_mode=timeout"), settings: fixture.settings,
-                                           policy: policy, clock: clock)
+                                           policy: policy, clock: clock, logger: .quiet)
         let blocks = try ReplayFixture.drain(source)
         #expect(source.statistics.deviceLosses == 1)
         #expect(source.statistics.reconnects == 1)
@@ -121,7 +122,7 @@ struct DeviceSourceTests {
         let fixture = try ReplayFixture()
         let clock = ManualPacingClock()
         let source = try SoapyDeviceSource(args: fixture.args("gone_after=5000,gone_for=1000"), settings: fixture.settings,
-                                           policy: ReconnectPolicy(maxAttempts: 3), clock: clock)
+                                           policy: ReconnectPolicy(maxAttempts: 3), clock: clock, logger: .quiet)
         let error = #expect(throws: RadioError.self) { try ReplayFixture.drain(source) }
         guard case .deviceLost(_, let attempts, let message) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(attempts == 3)
@@ -135,7 +136,7 @@ struct DeviceSourceTests {
         let stop = StopSignal()
         let clock = StoppingClock(stop: stop, afterSleeps: 2)
         let source = try SoapyDeviceSource(args: fixture.args("gone_after=5000,gone_for=1000"), settings: fixture.settings,
-                                           clock: clock, stop: stop)
+                                           clock: clock, stop: stop, logger: .quiet)
         _ = try ReplayFixture.drain(source)
         #expect(source.statistics.samples == 5000)
         #expect(source.statistics.reconnects == 0)
@@ -144,7 +145,7 @@ struct DeviceSourceTests {
     @Test("realtime=1 paces the driver at the sample rate")
     func realtimePacing() throws {
         let fixture = try ReplayFixture(seconds: 0.1)
-        let source = try SoapyDeviceSource(args: fixture.args("realtime=1"), settings: fixture.settings)
+        let source = try SoapyDeviceSource(args: fixture.args("realtime=1"), settings: fixture.settings, logger: .quiet)
         let start = ContinuousClock.now
         let blocks = try ReplayFixture.drain(source)
         let elapsed = ContinuousClock.now - start
@@ -172,7 +173,7 @@ struct DeviceErrorTests {
     func unknownDevice() throws {
         SoapyRuntime.useBuiltInDriversOnly()
         let error = #expect(throws: RadioError.self) {
-            try SoapyDeviceSource(args: "driver=nonexistent", settings: DeviceSettings(frequency: 1e9, sampleRate: 1e6))
+            try SoapyDeviceSource(args: "driver=nonexistent", settings: DeviceSettings(frequency: 1e9, sampleRate: 1e6), logger: .quiet)
         }
         guard case .deviceNotFound(let args, _, _) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(args == "driver=nonexistent")
@@ -184,7 +185,7 @@ struct DeviceErrorTests {
     func rejectedSetting(rate: Double, frequency: Double, setting: String) throws {
         let fixture = try ReplayFixture(seconds: 0.01)
         let error = #expect(throws: RadioError.self) {
-            try SoapyDeviceSource(args: fixture.args(), settings: DeviceSettings(frequency: frequency, sampleRate: rate))
+            try SoapyDeviceSource(args: fixture.args(), settings: DeviceSettings(frequency: frequency, sampleRate: rate), logger: .quiet)
         }
         guard case .settingRejected(let named, _, let message) = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(named == setting)
@@ -196,7 +197,7 @@ struct DeviceErrorTests {
         let fixture = try ReplayFixture(seconds: 0.01)
         var settings = fixture.settings
         settings.gain = 80
-        let error = #expect(throws: RadioError.self) { try SoapyDeviceSource(args: fixture.args(), settings: settings) }
+        let error = #expect(throws: RadioError.self) { try SoapyDeviceSource(args: fixture.args(), settings: settings, logger: .quiet) }
         #expect(error?.description.contains("range is 0.0…50.0 dB") == true)
     }
 
@@ -204,7 +205,7 @@ struct DeviceErrorTests {
     func replayArgumentErrors() throws {
         SoapyRuntime.useBuiltInDriversOnly()
         let error = #expect(throws: RadioError.self) {
-            try SoapyDeviceSource(args: "driver=replay,file=/nonexistent/x.cf32,rate=1e6", settings: DeviceSettings(frequency: 0, sampleRate: 1e6))
+            try SoapyDeviceSource(args: "driver=replay,file=/nonexistent/x.cf32,rate=1e6", settings: DeviceSettings(frequency: 0, sampleRate: 1e6), logger: .quiet)
         }
         #expect(error?.description.contains("/nonexistent/x.cf32") == true)
     }

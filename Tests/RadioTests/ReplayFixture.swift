@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Radio
 import Signal
 import Synchronization
@@ -62,4 +63,9 @@ final class SteppingClock: PacingClock {
         }
     }
     var sleeps: [Int64] { state.withLock { $0.sleeps } }
+}
+
+extension Logger {
+    /// A logger that drops everything, so that expected faults do not fill the test output.
+    static let quiet = Logger(label: "trustband.tests", factory: { _ in SwiftLogNoOpLogHandler() })
 }

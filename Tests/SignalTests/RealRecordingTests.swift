@@ -8,6 +8,13 @@ import TestSupport
 struct RealRecordingTests {
     static let entries = ((try? RealDataManifest.load()) ?? nil)?.recordings ?? []
 
+    @Test("The manifest loads and lists the seven recordings")
+    func manifest() throws {
+        let manifest = try #require(try RealDataManifest.load())
+        #expect(manifest.recordings.count == 7)
+        #expect(Self.entries.count == manifest.recordings.count)
+    }
+
     @Test("Each recording opens with the manifest's sample count and checksum, and its bursts stand out",
           arguments: entries.map(\.file))
     func readsRecording(file: String) throws {

@@ -16,13 +16,8 @@ public struct RealDataManifest: Decodable, Sendable {
         public var startSample: Int64
         public var endSample: Int64
         public var peakOffsetHz: Double
-        public var band10dbHz: [Double]
+        public var band10DbHz: [Double]
         public var snrDb: Double
-
-        enum CodingKeys: String, CodingKey {
-            case startSample = "start_sample", endSample = "end_sample", peakOffsetHz = "peak_offset_hz"
-            case band10dbHz = "band_10db_hz", snrDb = "snr_db"
-        }
     }
 
     public var recordings: [Entry]
