@@ -3,9 +3,6 @@
 # Usage: scripts/bench.sh [convert] [options…]
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
-ensure_swift
-ensure_debian_packages "${SYSTEM_PACKAGES[@]}"
-ensure_oracles
-cd "$TRUSTBAND_ROOT"
+ensure_everything
 swift build -c release --product trustband
 exec "$(swift build -c release --show-bin-path)/trustband" bench "${@:-convert}"

@@ -50,3 +50,11 @@ ensure_oracles() {
     fi
     export TRUSTBAND_PYTHON
 }
+
+# Swift, the system packages and the oracles; then cd to the repository.
+ensure_everything() {
+    ensure_swift
+    ensure_debian_packages "${SYSTEM_PACKAGES[@]}"
+    ensure_oracles
+    cd "$TRUSTBAND_ROOT"
+}

@@ -4,10 +4,7 @@
 # Extra arguments go to `swift test` (e.g. --filter RadioTests).
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
-ensure_swift
-ensure_debian_packages "${SYSTEM_PACKAGES[@]}"
-ensure_oracles
-cd "$TRUSTBAND_ROOT"
+ensure_everything
 export TRUSTBAND_REQUIRE_ORACLES=1
 # Load only our built-in replay driver, never the system's SoapySDR modules.
 export SOAPY_SDR_ROOT=/nonexistent SOAPY_SDR_PLUGIN_PATH=/nonexistent

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Independent truth from Python (numpy, sigmf-python). Tests that need it are enabled when
 /// the interpreter has the modules; with TRUSTBAND_REQUIRE_ORACLES=1 (as the test script sets)
@@ -19,17 +20,8 @@ public enum Oracle {
     /// Runs the interpreter with `arguments`; returns status, stdout and stderr.
     @discardableResult
     public static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), [python] + arguments)
+        return (result.status, result.out, result.err)
     }
 
     /// Runs a Python script; throws with its stderr if it fails.
@@ -69,4 +61,37 @@ public enum Paths {
 public struct OracleFailure: Error, CustomStringConvertible {
     public let message: String
     public var description: String { "python failed: \(message)" }
+}
+
+/// Runs a program to completion, capturing what it prints.
+public enum Subprocess {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var out: String
+        public var err: String
+    }
+
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read stderr on another thread so that neither pipe can fill and stall the child.
+        let errData = Mutex(Data())
+        let errDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+            errDone.signal()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        errDone.wait()
+        return Result(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                      err: String(decoding: errData.withLock { $0 }, as: UTF8.self))
+    }
 }

@@ -15,29 +15,11 @@ enum CLI {
         return Paths.repository.appendingPathComponent(".build/debug/trustband")
     }()
 
-    struct Result {
-        var status: Int32
-        var out: String
-        var err: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+    static func run(_ arguments: [String]) throws -> Subprocess.Result {
         var environment = ProcessInfo.processInfo.environment
         environment["SOAPY_SDR_ROOT"] = "/nonexistent"
         environment["SOAPY_SDR_PLUGIN_PATH"] = "/nonexistent"
         environment["TRUSTBAND_LOG_LEVEL"] = "warning"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                      err: String(decoding: errData, as: UTF8.self))
+        return try Subprocess.run(executable, arguments, environment: environment)
     }
 }
