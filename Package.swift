@@ -41,6 +41,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Spectrum",
+            dependencies: ["CFFTW", "Signal"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Radio",
             dependencies: ["CSoapySDR", "SoapyReplay", "Signal",
                            .product(name: "Logging", package: "swift-log")],
@@ -48,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandCLI",
-            dependencies: ["Signal", "Radio",
+            dependencies: ["Signal", "Spectrum", "Radio",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -63,6 +68,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "SignalTests", dependencies: ["Signal", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
+        .testTarget(name: "SpectrumTests", dependencies: ["Spectrum", "Signal", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
         .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport"],

@@ -1,0 +1,85 @@
+import Foundation
+import Signal
+
+/// One averaged power spectrum, in ascending frequency order (bin 0 is −rate/2, bin N/2 is the
+/// centre). Values are linear power per bin in full-scale units (FS²), so that summing bins
+/// gives band power and a full-scale complex tone sums to 1 (0 dBFS).
+///
+/// An estimator reuses one instance for every spectrum it makes: copy what you keep.
+public final class PowerSpectrum {
+    public let binCount: Int
+    public let sampleRate: Double
+    public let averages: Int
+    /// Mean over the averaged segments (the Welch estimate).
+    public internal(set) var mean: [Float]
+    /// Per-bin maximum, minimum and median over the segments (when statistics are on).
+    public internal(set) var maximum: [Float]
+    public internal(set) var minimum: [Float]
+    public internal(set) var median: [Float]
+    /// The segments' own periodograms, `averages` rows of `binCount`, oldest first.
+    public internal(set) var segments: [Float]
+    /// Stream index of the first sample of the first segment, and one past the last sample.
+    public internal(set) var startSample: Int64 = 0
+    public internal(set) var endSample: Int64 = 0
+    /// Samples between consecutive segments' starts.
+    public let segmentHop: Int
+    /// Time of `startSample`, when the source knows it.
+    public internal(set) var time: Timestamp?
+    /// Centre frequency in Hz when known.
+    public internal(set) var centerFrequency: Double?
+    /// True for the first spectrum after a gap in the stream.
+    public internal(set) var discontinuity = false
+
+    init(binCount: Int, sampleRate: Double, averages: Int, segmentHop: Int) {
+        self.binCount = binCount
+        self.sampleRate = sampleRate
+        self.averages = averages
+        self.segmentHop = segmentHop
+        mean = [Float](repeating: 0, count: binCount)
+        maximum = mean
+        minimum = mean
+        median = mean
+        segments = [Float](repeating: 0, count: binCount * averages)
+    }
+
+    /// Width of one bin in Hz.
+    public var binWidth: Double { sampleRate / Double(binCount) }
+
+    /// Frequency of bin `k` relative to the centre, in Hz.
+    public func offset(ofBin k: Int) -> Double { (Double(k) - Double(binCount / 2)) * binWidth }
+
+    /// The bin whose centre is nearest `offset` Hz from the centre (clamped).
+    public func bin(atOffset offset: Double) -> Int {
+        min(binCount - 1, max(0, Int((offset / binWidth).rounded()) + binCount / 2))
+    }
+
+    /// Power spectral density of bin `k` in FS²/Hz (scipy's `scaling='density'`).
+    public func density(ofBin k: Int) -> Double { Double(mean[k]) / binWidth }
+
+    /// Total power of bins `range` in FS² (its dBFS is 10·log10 of it).
+    public func bandPower(_ range: Range<Int>) -> Double {
+        var total = 0.0
+        for k in range { total += Double(mean[k]) }
+        return total
+    }
+
+    /// A copy of the current values that the estimator will not overwrite.
+    public func snapshot() -> PowerSpectrum {
+        let copy = PowerSpectrum(binCount: binCount, sampleRate: sampleRate, averages: averages, segmentHop: segmentHop)
+        copy.mean = mean
+        copy.maximum = maximum
+        copy.minimum = minimum
+        copy.median = median
+        copy.segments = segments
+        copy.startSample = startSample
+        copy.endSample = endSample
+        copy.time = time
+        copy.centerFrequency = centerFrequency
+        copy.discontinuity = discontinuity
+        return copy
+    }
+}
+
+/// 10·log10 with a floor, for printing and thresholds in dB.
+@inlinable
+public func decibels(_ linear: Double) -> Double { 10 * log10(max(linear, 1e-30)) }

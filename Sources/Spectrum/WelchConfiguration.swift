@@ -1,0 +1,42 @@
+/// How to estimate a power spectrum: Welch's method (1967) of averaged, windowed, overlapping
+/// periodograms.
+public struct WelchConfiguration: Sendable, Equatable, Codable {
+    /// FFT length in samples (frequency resolution = rate / fftSize).
+    public var fftSize: Int
+    public var window: WindowKind
+    /// Fraction of a segment shared with the next, 0 ≤ overlap < 1.
+    public var overlap: Double
+    /// Segments averaged into one spectrum.
+    public var averages: Int
+    /// Also compute per-bin max, min and median over the averaged segments.
+    public var statistics: Bool
+
+    public init(fftSize: Int = 1024, window: WindowKind = .hann, overlap: Double = 0.5, averages: Int = 4, statistics: Bool = true) {
+        self.fftSize = fftSize
+        self.window = window
+        self.overlap = overlap
+        self.averages = averages
+        self.statistics = statistics
+    }
+
+    /// Samples between the starts of consecutive segments.
+    public var hop: Int { max(1, fftSize - Int((overlap * Double(fftSize)).rounded())) }
+
+    /// Samples between the starts of consecutive spectra.
+    public var spectrumHop: Int { hop * averages }
+
+    /// Samples one spectrum spans.
+    public var spectrumSpan: Int { (averages - 1) * hop + fftSize }
+
+    public func validate() throws(SpectrumError) {
+        guard fftSize >= 16, fftSize <= 1 << 20 else {
+            throw .invalidConfiguration(field: "--fft", problem: "\(fftSize) must be 16…1048576")
+        }
+        guard overlap >= 0, overlap < 1 else {
+            throw .invalidConfiguration(field: "--overlap", problem: "\(overlap) must be ≥ 0 and < 1")
+        }
+        guard averages >= 1, averages <= 4096 else {
+            throw .invalidConfiguration(field: "--averages", problem: "\(averages) must be 1…4096")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Spectral windows, periodic ("DFT-even") as `scipy.signal.get_window` makes them for spectral
+/// analysis. Hann is the default; Blackman-Harris for dynamic range; flat-top for amplitude
+/// accuracy of tones (its scalloping loss is under 0.01 dB).
+public enum WindowKind: String, Sendable, CaseIterable, Codable {
+    case rectangular
+    case hann
+    case blackmanHarris = "blackmanharris"
+    case flatTop = "flattop"
+
+    /// Cosine-sum coefficients a₀, a₁, … (w[n] = Σ (−1)ᵏ aₖ cos(2πkn/N)), as scipy defines them.
+    var cosineCoefficients: [Double] {
+        switch self {
+        case .rectangular: return [1]
+        case .hann: return [0.5, 0.5]
+        case .blackmanHarris: return [0.35875, 0.48829, 0.14128, 0.01168]
+        case .flatTop: return [0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368]
+        }
+    }
+
+    /// Parses a window name as scipy spells it (`hann`, `blackmanharris`, `flattop`, `boxcar`).
+    public init(parsing name: String) throws(SpectrumError) {
+        switch name.lowercased() {
+        case "hann", "hanning": self = .hann
+        case "blackmanharris", "blackman-harris": self = .blackmanHarris
+        case "flattop", "flat-top": self = .flatTop
+        case "rectangular", "boxcar", "rect": self = .rectangular
+        default: throw .invalidConfiguration(field: "--window", problem: "unknown window '\(name)' (hann, blackmanharris, flattop, rectangular)")
+        }
+    }
+}
+
+/// A window's coefficients and the sums that scale spectra correctly.
+public struct Window: Sendable, Equatable {
+    public let kind: WindowKind
+    public let coefficients: [Float]
+    /// Σ w[n]: coherent gain × N (tones).
+    public let sum: Double
+    /// Σ w[n]²: noise gain (densities).
+    public let sumOfSquares: Double
+
+    public init(_ kind: WindowKind, length: Int) {
+        self.kind = kind
+        let a = kind.cosineCoefficients
+        let values = (0..<length).map { n -> Double in
+            var w = 0.0
+            for (k, ak) in a.enumerated() {
+                w += (k % 2 == 0 ? 1 : -1) * ak * cos(2 * Double.pi * Double(k * n) / Double(length))
+            }
+            return w
+        }
+        coefficients = values.map { Float($0) }
+        let asFloat = coefficients.map(Double.init)
+        sum = asFloat.reduce(0, +)
+        sumOfSquares = asFloat.reduce(0) { $0 + $1 * $1 }
+    }
+
+    public var length: Int { coefficients.count }
+
+    /// Equivalent noise bandwidth in bins: N Σw² / (Σw)² (1.5 for Hann).
+    public var equivalentNoiseBandwidthBins: Double { Double(length) * sumOfSquares / (sum * sum) }
+
+    /// Correlation of the windowed noise in two segments `lag` samples apart (Welch 1967):
+    /// Σ w[n] w[n+lag] / Σ w². Zero once segments stop overlapping.
+    public func overlapCorrelation(lag: Int) -> Double {
+        guard lag < length else { return 0 }
+        var s = 0.0
+        for n in 0..<(length - lag) { s += Double(coefficients[n]) * Double(coefficients[n + lag]) }
+        return s / sumOfSquares
+    }
+}
