@@ -11,13 +11,13 @@ public final class PowerSpectrum {
     public let sampleRate: Double
     public let averages: Int
     /// Mean over the averaged segments (the Welch estimate).
-    public internal(set) var mean: [Float]
+    public var mean: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage, count: binCount) }
     /// Per-bin maximum, minimum and median over the segments (when statistics are on).
-    public internal(set) var maximum: [Float]
-    public internal(set) var minimum: [Float]
-    public internal(set) var median: [Float]
+    public var maximum: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + binCount, count: binCount) }
+    public var minimum: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + 2 * binCount, count: binCount) }
+    public var median: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + 3 * binCount, count: binCount) }
     /// The segments' own periodograms, `averages` rows of `binCount`, oldest first.
-    public internal(set) var segments: [Float]
+    public var segments: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + 4 * binCount, count: averages * binCount) }
     /// Stream index of the first sample of the first segment, and one past the last sample.
     public internal(set) var startSample: Int64 = 0
     public internal(set) var endSample: Int64 = 0
@@ -30,17 +30,26 @@ public final class PowerSpectrum {
     /// True for the first spectrum after a gap in the stream.
     public internal(set) var discontinuity = false
 
+    /// mean, maximum, minimum, median, then the segment rows: one allocation, reused.
+    let storage: UnsafeMutablePointer<Float>
+    private var storageCount: Int { (4 + averages) * binCount }
+
     init(binCount: Int, sampleRate: Double, averages: Int, segmentHop: Int) {
         self.binCount = binCount
         self.sampleRate = sampleRate
         self.averages = averages
         self.segmentHop = segmentHop
-        mean = [Float](repeating: 0, count: binCount)
-        maximum = mean
-        minimum = mean
-        median = mean
-        segments = [Float](repeating: 0, count: binCount * averages)
+        storage = .allocate(capacity: (4 + averages) * binCount)
+        storage.initialize(repeating: 0, count: (4 + averages) * binCount)
     }
+
+    deinit { storage.deallocate() }
+
+    var meanStorage: UnsafeMutablePointer<Float> { storage }
+    var maximumStorage: UnsafeMutablePointer<Float> { storage + binCount }
+    var minimumStorage: UnsafeMutablePointer<Float> { storage + 2 * binCount }
+    var medianStorage: UnsafeMutablePointer<Float> { storage + 3 * binCount }
+    func segmentStorage(_ row: Int) -> UnsafeMutablePointer<Float> { storage + (4 + row) * binCount }
 
     /// Width of one bin in Hz.
     public var binWidth: Double { sampleRate / Double(binCount) }
@@ -66,11 +75,7 @@ public final class PowerSpectrum {
     /// A copy of the current values that the estimator will not overwrite.
     public func snapshot() -> PowerSpectrum {
         let copy = PowerSpectrum(binCount: binCount, sampleRate: sampleRate, averages: averages, segmentHop: segmentHop)
-        copy.mean = mean
-        copy.maximum = maximum
-        copy.minimum = minimum
-        copy.median = median
-        copy.segments = segments
+        copy.storage.update(from: storage, count: storageCount)
         copy.startSample = startSample
         copy.endSample = endSample
         copy.time = time

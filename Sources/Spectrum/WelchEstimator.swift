@@ -21,7 +21,8 @@ public final class WelchEstimator {
     /// Stream index of `staging[0]` (or of the next sample when staging is empty).
     private var stagingStart: Int64 = 0
     private var segmentsDone = 0
-    private var scratch: [Float]
+    private let sorter: SortingNetwork
+    private let sortScratch: UnsafeMutablePointer<Float>
     private let scale: Float
     private var timeAnchor: (time: Timestamp, index: Int64)?
     private var pendingDiscontinuity = false
@@ -44,7 +45,8 @@ public final class WelchEstimator {
             interleavedWindow[2 * n + 1] = window.coefficients[n]
         }
         staging = .allocate(capacity: size)
-        scratch = [Float](repeating: 0, count: configuration.averages)
+        sorter = SortingNetwork(count: configuration.averages)
+        sortScratch = .allocate(capacity: configuration.averages * size)
         // |X|² / (N Σw²): power per bin, so that white noise of power σ² reads σ²/N in each bin.
         scale = Float(1 / (Double(size) * window.sumOfSquares))
     }
@@ -52,6 +54,7 @@ public final class WelchEstimator {
     deinit {
         interleavedWindow.deallocate()
         staging.deallocate()
+        sortScratch.deallocate()
     }
 
     /// Forgets partial segments and averages (after a retune, or to start over).
@@ -114,30 +117,45 @@ public final class WelchEstimator {
     /// Windows, transforms and accumulates one segment; completes a spectrum every `averages`.
     private func analyse<E: Error>(_ segment: UnsafePointer<IQ>, startingAt index: Int64,
                                    _ body: (PowerSpectrum) throws(E) -> Void) throws(E) {
-        let input = plan.input, w = interleavedWindow
+        let input = plan.input, w = interleavedWindow, n = size
         let floats = UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self)
-        for m in 0..<(2 * size) { input[m] = floats[m] * w[m] }
+        for m in 0..<(2 * n) { input[m] = floats[m] * w[m] }
         plan.execute()
         if segmentsDone == 0 { spectrum.startSample = index }
-        let out = plan.output, half = size / 2, s = scale
-        spectrum.segments.withUnsafeMutableBufferPointer { rows in
-            let row = rows.baseAddress! + segmentsDone * size
-            // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
-            for k in 0..<half {
-                let j = k + size - half
-                row[k] = (out[2 * j] * out[2 * j] + out[2 * j + 1] * out[2 * j + 1]) * s
-            }
-            for k in half..<size {
-                let j = k - half
-                row[k] = (out[2 * j] * out[2 * j] + out[2 * j + 1] * out[2 * j + 1]) * s
-            }
-        }
+        let row = spectrum.segmentStorage(segmentsDone)
+        let out = plan.output, half = n / 2, s = scale
+        // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
+        let upper = out + 2 * (n - half)
+        for k in 0..<half { row[k] = (upper[2 * k] * upper[2 * k] + upper[2 * k + 1] * upper[2 * k + 1]) * s }
+        let lowerRow = row + half
+        for k in 0..<(n - half) { lowerRow[k] = (out[2 * k] * out[2 * k] + out[2 * k + 1] * out[2 * k + 1]) * s }
+        accumulate(row, first: segmentsDone == 0)
         segmentsDone += 1
         guard segmentsDone == configuration.averages else { return }
         finishSpectrum(lastSegmentStart: index)
         try body(spectrum)
         segmentsDone = 0
         pendingDiscontinuity = false
+    }
+
+    /// Adds a segment's periodogram into the running sum, maximum and minimum.
+    private func accumulate(_ row: UnsafeMutablePointer<Float>, first: Bool) {
+        let n = size
+        let sum = spectrum.meanStorage, high = spectrum.maximumStorage, low = spectrum.minimumStorage
+        if first {
+            sum.update(from: row, count: n)
+            if configuration.statistics {
+                high.update(from: row, count: n)
+                low.update(from: row, count: n)
+            }
+            return
+        }
+        for k in 0..<n { sum[k] += row[k] }
+        guard configuration.statistics else { return }
+        for k in 0..<n {
+            high[k] = max(high[k], row[k])
+            low[k] = min(low[k], row[k])
+        }
     }
 
     private func finishSpectrum(lastSegmentStart: Int64) {
@@ -147,42 +165,24 @@ public final class WelchEstimator {
         spectrum.time = timeAnchor.map {
             $0.time.advanced(bySamples: spectrum.startSample - $0.index, sampleRate: spectrum.sampleRate)
         }
+        let mean = spectrum.meanStorage
         let inverseK = 1 / Float(k)
-        let withStatistics = configuration.statistics
-        spectrum.segments.withUnsafeBufferPointer { rows in
-            spectrum.mean.withUnsafeMutableBufferPointer { mean in
-                for b in 0..<n { mean[b] = rows[b] }
-                for r in 1..<max(1, k) {
-                    let row = rows.baseAddress! + r * n
-                    for b in 0..<n { mean[b] += row[b] }
-                }
-                for b in 0..<n { mean[b] *= inverseK }
-            }
-            guard withStatistics else { return }
-            scratch.withUnsafeMutableBufferPointer { values in
-                for b in 0..<n {
-                    for r in 0..<k { values[r] = rows[r * n + b] }
-                    insertionSort(values)
-                    spectrum.minimum[b] = values[0]
-                    spectrum.maximum[b] = values[k - 1]
-                    spectrum.median[b] = k % 2 == 1 ? values[k / 2] : (values[k / 2 - 1] + values[k / 2]) / 2
-                }
-            }
+        for b in 0..<n { mean[b] *= inverseK }
+        guard configuration.statistics else { return }
+        let median = spectrum.medianStorage
+        if k <= 2 {
+            for b in 0..<n { median[b] = mean[b] }
+            return
         }
-    }
-}
-
-/// Sorts a few values in place (K is small: insertion sort beats anything that allocates).
-@inline(__always)
-func insertionSort(_ values: UnsafeMutableBufferPointer<Float>) {
-    guard values.count > 1 else { return }
-    for i in 1..<values.count {
-        let x = values[i]
-        var j = i - 1
-        while j >= 0 && values[j] > x {
-            values[j + 1] = values[j]
-            j -= 1
+        // Sort each bin's values across a copy of the rows, then read the middle row(s).
+        sortScratch.update(from: spectrum.segmentStorage(0), count: k * n)
+        sorter.sortColumns(sortScratch, width: n)
+        let middle = sortScratch + (k / 2) * n
+        if k % 2 == 1 {
+            median.update(from: middle, count: n)
+        } else {
+            let below = middle - n
+            for b in 0..<n { median[b] = (below[b] + middle[b]) / 2 }
         }
-        values[j + 1] = x
     }
 }

@@ -7,7 +7,7 @@ import Signal
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print our figure beside a peer's and the ratio.",
-        subcommands: [ConvertBench.self])
+        subcommands: [ConvertBench.self, PSDBench.self])
 }
 
 /// Sample-format conversion to CF32 against numpy.
@@ -58,39 +58,18 @@ struct ConvertBench: ParsableCommand {
 
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples * 2)
         defer { output.deallocate() }
-        let clock = SystemPacingClock()
-        var times: [Int64] = []
-        for _ in 0..<repeats {
-            let start = clock.now()
+        let times = Timing.measure(repeats: repeats) {
             bytes.withUnsafeBytes { SampleConverter.toCF32($0.baseAddress!, format: format, sampleCount: samples, into: output.baseAddress!) }
-            times.append(clock.now() - start)
         }
-        times.sort()
         let ours = SHA256.hash(data: UnsafeRawBufferPointer(output)).map { String(format: "%02x", $0) }.joined()
-        let peerResult = try runPeer(path: path, format: format)
-        let best = Double(samples) / Double(times[0]) * 1e3
-        let median = Double(samples) / Double(times[times.count / 2]) * 1e3
+        let peerResult = try PeerProcess.run(python: python, script: peer, arguments: [path, format.sigmfName, String(repeats)])
+        let best = Double(samples) / Double(times.best) * 1e3
+        let median = Double(samples) / Double(times.median) * 1e3
         let peerBest = peerResult["best_msps"] as? Double ?? .nan
         let peerMedian = peerResult["median_msps"] as? Double ?? .nan
         let identical = (peerResult["sha256"] as? String) == ours ? "yes" : "NO"
         return String(format: "%@ %10.1f %12.1f %12.1f %13.1f %12.2fx", format.sigmfName.padding(toLength: 9, withPad: " ", startingAt: 0) as NSString, best, median, peerBest, peerMedian,
                       best / peerBest) + "  \(identical)"
-    }
-
-    private func runPeer(path: String, format: SampleFormat) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, peer, path, format.sigmfName, String(repeats)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw UserFacingError(message: "the numpy peer (\(python) \(peer)) failed; is numpy installed?")
-        }
-        return object
     }
 }
 

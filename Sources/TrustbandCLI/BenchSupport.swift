@@ -1,0 +1,37 @@
+import Foundation
+import Signal
+
+/// Wall-clock timing of repeated runs.
+enum Timing {
+    /// Runs `body` `repeats` times; returns the best and median durations in nanoseconds.
+    static func measure(repeats: Int, _ body: () throws -> Void) rethrows -> (best: Int64, median: Int64) {
+        let clock = SystemPacingClock()
+        var times: [Int64] = []
+        for _ in 0..<max(1, repeats) {
+            let start = clock.now()
+            try body()
+            times.append(clock.now() - start)
+        }
+        times.sort()
+        return (times[0], times[times.count / 2])
+    }
+}
+
+/// Runs a benchmark peer script that prints one JSON object.
+enum PeerProcess {
+    static func run(python: String, script: String, arguments: [String]) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw UserFacingError(message: "the peer (\(python) \(script)) failed; are numpy and scipy installed?")
+        }
+        return object
+    }
+}
