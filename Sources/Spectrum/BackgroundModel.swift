@@ -1,0 +1,132 @@
+import Foundation
+
+/// What a band looks like without the signals that come and go: the overall noise floor, and
+/// per bin the level that is there nearly all the time (noise, the receiver's DC spike and spurs,
+/// carriers that never switch off).
+///
+/// Fed single-segment periodograms (a Welch estimator with one average), it keeps two sets of
+/// per-bin histograms of level in dB (constant memory whatever the recording's length): one of
+/// the periodograms averaged `averages` at a time, as detection sees them, and one of the
+/// single periodograms. The floor is the pooled median of the averaged ones; a bin's background
+/// is their `backgroundQuantile`-quantile over time. A bin that this makes look persistently
+/// occupied is checked against the single periodograms, which see even one quiet segment
+/// (a burst that fills most of a short recording is not background). Quantiles become mean
+/// noise power through the Gamma(K, 1/K) quantiles of the noise-only statistic.
+public final class BackgroundModel {
+    public let binCount: Int
+    public let averages: Int
+    public let effectiveAverages: Double
+    /// Quantile over time taken as a bin's background: bins occupied less than (1 − q) of the
+    /// time keep the noise floor as their background.
+    public let backgroundQuantile: Double
+    /// Quantile of single periodograms that decides whether an occupied-looking bin is really
+    /// never quiet.
+    public let segmentQuantile: Double
+    public private(set) var spectra = 0
+    public private(set) var segments = 0
+    private static let lowestDB = -250.0, cellDB = 0.25, cellCount = 1200
+    private var averaged: [UInt32]
+    private var single: [UInt32]
+    private var sum: [Float]
+    private var summed = 0
+
+    public init(binCount: Int, averages: Int, effectiveAverages: Double, backgroundQuantile: Double = 0.2, segmentQuantile: Double = 0.05) {
+        self.binCount = binCount
+        self.averages = averages
+        self.effectiveAverages = effectiveAverages
+        self.backgroundQuantile = backgroundQuantile
+        self.segmentQuantile = segmentQuantile
+        averaged = [UInt32](repeating: 0, count: binCount * Self.cellCount)
+        single = averaged
+        sum = [Float](repeating: 0, count: binCount)
+    }
+
+    /// Adds one segment's periodogram (the mean of a one-average spectrum).
+    public func add(_ periodogram: PowerSpectrum) {
+        let row = periodogram.mean
+        Self.count(row, into: &single, bins: binCount)
+        for k in 0..<binCount { sum[k] += row[k] }
+        segments += 1
+        summed += 1
+        guard summed == averages else { return }
+        let scale = 1 / Float(averages)
+        for k in 0..<binCount { sum[k] *= scale }
+        sum.withUnsafeBufferPointer { Self.count($0, into: &averaged, bins: binCount) }
+        for k in 0..<binCount { sum[k] = 0 }
+        summed = 0
+        spectra += 1
+    }
+
+    private static func count(_ row: UnsafeBufferPointer<Float>, into histogram: inout [UInt32], bins: Int) {
+        histogram.withUnsafeMutableBufferPointer { cells in
+            for k in 0..<bins {
+                let db = 10 * log10(Double(max(row[k], 1e-30)))
+                let cell = min(cellCount - 1, max(0, Int((db - lowestDB) / cellDB)))
+                cells[k * cellCount + cell] &+= 1
+            }
+        }
+    }
+
+    /// The result: floor and per-bin background in linear power per bin. A bin counts as
+    /// persistently occupied when its background is `persistentFactor` or more above the floor.
+    public func background(persistentFactor: Double) -> Background {
+        let medianFactor = DetectionThreshold.noiseQuantile(0.5, effectiveAverages: effectiveAverages)
+        let quantileFactor = DetectionThreshold.noiseQuantile(backgroundQuantile, effectiveAverages: effectiveAverages)
+        let singleFactor = DetectionThreshold.noiseQuantile(segmentQuantile, effectiveAverages: 1)
+        var pooled = [UInt64](repeating: 0, count: Self.cellCount)
+        for k in 0..<binCount {
+            for c in 0..<Self.cellCount { pooled[c] += UInt64(averaged[k * Self.cellCount + c]) }
+        }
+        let floor = Self.quantile(pooled[...], 0.5) / medianFactor
+        let perBin = (0..<binCount).map { k -> Double in
+            let cells = (k * Self.cellCount)..<((k + 1) * Self.cellCount)
+            let level = max(floor, Self.quantile(averaged[cells].lazy.map(UInt64.init)[...], backgroundQuantile) / quantileFactor)
+            guard level > persistentFactor * floor else { return level }
+            let quietest = Self.quantile(single[cells].lazy.map(UInt64.init)[...], segmentQuantile) / singleFactor
+            return quietest > persistentFactor * floor ? level : max(floor, min(level, quietest))
+        }
+        return Background(floor: floor, perBin: perBin, spectra: spectra)
+    }
+
+    /// Linear value at quantile `q` of a dB histogram (interpolated within cells).
+    private static func quantile<C: Collection>(_ counts: C, _ q: Double) -> Double where C.Element == UInt64 {
+        let total = counts.reduce(0, +)
+        guard total > 0 else { return 1e-30 }
+        let target = Double(total) * q
+        var running = 0.0
+        for (c, n) in counts.enumerated() {
+            let next = running + Double(n)
+            if next >= target && n > 0 {
+                let fraction = (target - running) / Double(n)
+                return pow(10, (lowestDB + (Double(c) + fraction) * cellDB) / 10)
+            }
+            running = next
+        }
+        return pow(10, (lowestDB + Double(cellCount) * cellDB) / 10)
+    }
+}
+
+/// Noise floor and per-bin background of a band, in linear power per bin (FS²).
+public struct Background: Sendable, Equatable {
+    /// Mean noise power per bin.
+    public var floor: Double
+    /// Per bin: the level present nearly all the time, never below `floor`.
+    public var perBin: [Double]
+    /// Spectra the estimate is built from.
+    public var spectra: Int
+
+    /// Runs of bins whose background stands `factor` or more above the floor, bridging gaps
+    /// of up to `gapBins`: stationary signals (carriers that never switch off, spurs, the
+    /// receiver's DC spike).
+    public func persistentRuns(factor: Double, gapBins: Int = 0) -> [ClosedRange<Int>] {
+        var runs: [ClosedRange<Int>] = []
+        for k in perBin.indices where perBin[k] > factor * floor {
+            if let last = runs.last, k - last.upperBound <= gapBins + 1 {
+                runs[runs.count - 1] = last.lowerBound...k
+            } else {
+                runs.append(k...k)
+            }
+        }
+        return runs
+    }
+}

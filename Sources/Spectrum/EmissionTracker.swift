@@ -1,0 +1,193 @@
+import Foundation
+import Signal
+
+/// How detections are grouped into emissions.
+public struct SegmentationConfiguration: Sendable, Equatable {
+    /// Detected bins this many apart or closer belong to one emission (FSK tones, OFDM
+    /// subcarriers with nulls).
+    public var gapBins: Int
+    /// An emission survives this many spectra without a detection (OOK gaps within a packet).
+    public var hangSpectra: Int
+    /// Per-segment false-alarm probability used to place an emission's start and end on the
+    /// segments (finer than whole spectra).
+    public var segmentPfa: Double
+
+    public init(gapBins: Int = 3, hangSpectra: Int = 2, segmentPfa: Double = 1e-3) {
+        self.gapBins = gapBins
+        self.hangSpectra = hangSpectra
+        self.segmentPfa = segmentPfa
+    }
+}
+
+/// Groups per-bin detections, spectrum after spectrum, into emissions: connected regions of
+/// the time–frequency plane (with small gaps bridged). An emission's start and end are placed
+/// on the individual segments inside the spectra where it begins and ends. Pure: spectra in,
+/// emissions out.
+public final class EmissionTracker {
+    private struct Active {
+        var low: Int, high: Int
+        var startSample: Int64
+        var startTime: Timestamp?
+        var lastOnEnd: Int64
+        var lastSeen: Int
+        /// Signal power per bin summed over the spectra it was seen in (peak = its largest bin).
+        var binEnergy: [Double]
+        var signal = 0.0, noise = 0.0
+        var spectra = 0
+    }
+
+    public let background: Background
+    public let threshold: DetectionThreshold
+    public let configuration: SegmentationConfiguration
+    private let fftSize: Int
+    private var active: [Active] = []
+    private var spectrumIndex = 0
+    private var detected: [Bool]
+    private var segmentFactors: [Int: Double] = [:]
+    private var centre: Double = 0
+    private var binWidth: Double = 1
+
+    public init(background: Background, threshold: DetectionThreshold, fftSize: Int,
+                configuration: SegmentationConfiguration = SegmentationConfiguration()) {
+        self.background = background
+        self.threshold = threshold
+        self.configuration = configuration
+        self.fftSize = fftSize
+        detected = [Bool](repeating: false, count: background.perBin.count)
+    }
+
+    /// Takes the next spectrum; returns the emissions that ended before it.
+    public func add(_ spectrum: PowerSpectrum) -> [Emission] {
+        var finished: [Emission] = []
+        if spectrum.discontinuity { finished += active.map(emission); active.removeAll() }
+        centre = spectrum.centerFrequency ?? 0
+        binWidth = spectrum.binWidth
+        let mean = spectrum.mean, floor = background.perBin, factor = threshold.factor
+        for k in 0..<spectrum.binCount { detected[k] = Double(mean[k]) > factor * floor[k] }
+        for run in runs() { absorb(run, spectrum) }
+        let (open, closed) = active.reduce(into: ([Active](), [Active]())) { split, e in
+            if spectrumIndex - e.lastSeen > configuration.hangSpectra { split.1.append(e) } else { split.0.append(e) }
+        }
+        active = open
+        finished += closed.map(emission)
+        spectrumIndex += 1
+        return finished.sorted { $0.startSample < $1.startSample }
+    }
+
+    /// Ends every open emission (end of stream).
+    public func finish() -> [Emission] {
+        defer { active.removeAll() }
+        return active.map(emission).sorted { $0.startSample < $1.startSample }
+    }
+
+    /// Runs of detected bins, bridging gaps of up to `gapBins`.
+    private func runs() -> [ClosedRange<Int>] {
+        var result: [ClosedRange<Int>] = []
+        var start = -1, last = -1
+        for k in detected.indices where detected[k] {
+            if start >= 0 && k - last <= configuration.gapBins + 1 {
+                last = k
+            } else {
+                if start >= 0 { result.append(start...last) }
+                start = k
+                last = k
+            }
+        }
+        if start >= 0 { result.append(start...last) }
+        return result
+    }
+
+    private func absorb(_ run: ClosedRange<Int>, _ spectrum: PowerSpectrum) {
+        let gap = configuration.gapBins
+        let touching = active.indices.filter { run.lowerBound <= active[$0].high + gap + 1 && run.upperBound >= active[$0].low - gap - 1 }
+        let mean = spectrum.mean, floor = background.perBin
+        var signal = 0.0, noise = 0.0
+        for k in run {
+            signal += Double(mean[k]) - floor[k]
+            noise += floor[k]
+        }
+        let (firstOn, lastOn) = segmentsOn(run, spectrum)
+        var merged: Active
+        if touching.isEmpty {
+            let start = firstOn ?? spectrum.startSample
+            merged = Active(low: run.lowerBound, high: run.upperBound, startSample: start,
+                            startTime: spectrum.time.map { $0.advanced(bySamples: start - spectrum.startSample, sampleRate: spectrum.sampleRate) },
+                            lastOnEnd: lastOn ?? spectrum.endSample, lastSeen: spectrumIndex,
+                            binEnergy: [Double](repeating: 0, count: spectrum.binCount))
+        } else {
+            merged = active[touching[0]]
+            for index in touching.dropFirst() {
+                let other = active[index]
+                merged.low = min(merged.low, other.low)
+                merged.high = max(merged.high, other.high)
+                if other.startSample < merged.startSample { merged.startSample = other.startSample; merged.startTime = other.startTime }
+                merged.lastOnEnd = max(merged.lastOnEnd, other.lastOnEnd)
+                for k in other.low...other.high { merged.binEnergy[k] += other.binEnergy[k] }
+                merged.signal += other.signal
+                merged.noise += other.noise
+                merged.spectra = max(merged.spectra, other.spectra)
+            }
+            for index in touching.reversed() { active.remove(at: index) }
+            merged.low = min(merged.low, run.lowerBound)
+            merged.high = max(merged.high, run.upperBound)
+            if let lastOn { merged.lastOnEnd = max(merged.lastOnEnd, lastOn) }
+            merged.lastSeen = spectrumIndex
+        }
+        merged.signal += signal
+        merged.noise += noise
+        for k in run { merged.binEnergy[k] += Double(mean[k]) - floor[k] }
+        if merged.spectra == 0 || merged.lastSeen == spectrumIndex { merged.spectra += 1 }
+        active.append(merged)
+    }
+
+    /// Where, within `spectrum`, the band `run` switches on and off, from its segments' band
+    /// powers: a step at sample s gives a segment centred on s half its full power (the window
+    /// is symmetric), so the on and off points are where the power crosses half its level,
+    /// interpolated between segment centres. Nil when no segment stands above noise.
+    private func segmentsOn(_ run: ClosedRange<Int>, _ spectrum: PowerSpectrum) -> (Int64?, Int64?) {
+        let factor = segmentFactor(width: run.count)
+        var noise = 0.0
+        for k in run { noise += background.perBin[k] }
+        let rows = spectrum.segments, n = spectrum.binCount, count = spectrum.averages
+        var excess = [Double](repeating: 0, count: count)
+        var anyOn = false
+        for r in 0..<count {
+            var power = 0.0
+            for k in run { power += Double(rows[r * n + k]) }
+            excess[r] = power - noise
+            if power > factor * noise { anyOn = true }
+        }
+        guard anyOn, let level = excess.max(), level > 0 else { return (nil, nil) }
+        let half = level / 2
+        let hop = Double(spectrum.segmentHop)
+        func centre(_ r: Int) -> Double { Double(spectrum.startSample) + Double(r) * hop + Double(fftSize) / 2 }
+        let first = excess.firstIndex { $0 >= half }!, last = excess.lastIndex { $0 >= half }!
+        var on = centre(first) - hop / 2
+        if first > 0 { on = centre(first - 1) + (half - excess[first - 1]) / (excess[first] - excess[first - 1]) * hop }
+        var off = centre(last) + hop / 2
+        if last < count - 1 { off = centre(last) + (excess[last] - half) / (excess[last] - excess[last + 1]) * hop }
+        return (Int64(on.rounded()), Int64(off.rounded()))
+    }
+
+    private func segmentFactor(width: Int) -> Double {
+        if let cached = segmentFactors[width] { return cached }
+        let value = GammaFunctions.inverseQ(Double(width), configuration.segmentPfa) / Double(width)
+        segmentFactors[width] = value
+        return value
+    }
+
+    private func emission(_ e: Active) -> Emission {
+        let n = background.perBin.count
+        func hz(_ bin: Double) -> Double { (bin - Double(n / 2)) * binWidth + centre }
+        // The peak of the spectrum smoothed over three bins: of two near-equal FSK tones, the
+        // one with more energy around it, not the one a single bin happens to favour.
+        func smoothed(_ k: Int) -> Double { e.binEnergy[max(e.low, k - 1)...min(e.high, k + 1)].reduce(0, +) }
+        let peakBin = (e.low...e.high).max { smoothed($0) < smoothed($1) } ?? e.low
+        let frames = Double(max(1, e.spectra))
+        let signal = max(e.signal / frames, 1e-30), noise = max(e.noise / frames, 1e-30)
+        return Emission(startSample: e.startSample, endSample: max(e.lastOnEnd, e.startSample + 1), startTime: e.startTime,
+                        frequencyLow: hz(Double(e.low) - 0.5), frequencyHigh: hz(Double(e.high) + 0.5),
+                        peakFrequency: hz(Double(peakBin)),
+                        powerDBFS: decibels(signal), snrDB: decibels(signal / noise), spectra: e.spectra)
+    }
+}

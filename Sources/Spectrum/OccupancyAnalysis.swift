@@ -1,0 +1,159 @@
+import Foundation
+import Signal
+
+/// Everything `trustband detect` needs to know.
+public struct DetectionConfiguration: Sendable, Equatable {
+    public var welch: WelchConfiguration
+    /// Probability of any false detection in the whole analysis (all bins of all spectra).
+    public var pfa: Double
+    public var segmentation: SegmentationConfiguration
+    /// See `BackgroundModel.backgroundQuantile`.
+    public var backgroundQuantile: Double
+    /// A bin whose background stands this many dB above the floor is a persistent signal.
+    public var persistentMarginDB: Double
+
+    public init(welch: WelchConfiguration = WelchConfiguration(fftSize: 1024, overlap: 0.5, averages: 4, statistics: false),
+                pfa: Double = 1e-3, segmentation: SegmentationConfiguration = SegmentationConfiguration(),
+                backgroundQuantile: Double = 0.2, persistentMarginDB: Double = 6) {
+        self.welch = welch
+        self.pfa = pfa
+        self.segmentation = segmentation
+        self.backgroundQuantile = backgroundQuantile
+        self.persistentMarginDB = persistentMarginDB
+    }
+}
+
+/// A signal present (nearly) all the time: part of the background rather than an emission
+/// that comes and goes. Receivers' DC spikes and spurs, and carriers that never switch off.
+public struct PersistentSignal: Sendable, Equatable {
+    public var frequencyLow: Double
+    public var frequencyHigh: Double
+    public var peakFrequency: Double
+    /// Its power above the noise floor, dBFS, and that over the noise in its band.
+    public var powerDBFS: Double
+    public var snrDB: Double
+}
+
+/// The occupancy of a recording: its noise floor, every emission, and the persistent signals.
+public struct OccupancyReport: Sendable {
+    public var configuration: DetectionConfiguration
+    public var sampleRate: Double
+    public var centerFrequency: Double?
+    public var samples: Int64
+    public var threshold: DetectionThreshold
+    public var background: Background
+    public var emissions: [Emission]
+    public var persistent: [PersistentSignal]
+    public var calibration: AppliedCalibration?
+
+    /// Noise floor as power per bin (dBFS) and density (dBFS/Hz).
+    public var floorDBFSPerBin: Double { decibels(background.floor) }
+    public var floorDBFSPerHz: Double { decibels(background.floor / (sampleRate / Double(configuration.welch.fftSize))) }
+}
+
+/// Finds every emission in a stream in two passes with constant memory: the first learns the
+/// noise floor and the background, the second detects against them and segments emissions.
+public enum OccupancyAnalysis {
+    public static func run<S: IQSource>(_ configuration: DetectionConfiguration, calibration: AppliedCalibration? = nil,
+                                        source makeSource: () throws -> S) throws -> OccupancyReport {
+        var welch = configuration.welch
+        welch.statistics = false
+        var periodograms = welch
+        periodograms.averages = 1
+        let first = try makeSource()
+        let rate = first.stream.sampleRate
+        let window = Window(welch.window, length: welch.fftSize)
+        let k = DetectionThreshold.effectiveAverages(window: window, hop: welch.hop, averages: welch.averages)
+        let model = BackgroundModel(binCount: welch.fftSize, averages: welch.averages, effectiveAverages: k,
+                                    backgroundQuantile: configuration.backgroundQuantile)
+        let buffer = IQBuffer(capacity: 1 << 16)
+        var samples: Int64 = 0
+        try stream(first, periodograms, rate, buffer, samples: &samples) { model.add($0) }
+        guard model.spectra > 0 else {
+            throw SpectrumError.invalidConfiguration(field: "--fft", problem: "the recording (\(samples) samples) is shorter than one spectrum (\(welch.spectrumSpan) samples)")
+        }
+        let persistentFactor = pow(10, configuration.persistentMarginDB / 10)
+        let background = model.background(persistentFactor: persistentFactor)
+        let threshold = try DetectionThreshold(pfa: configuration.pfa, cells: Double(model.spectra * welch.fftSize), effectiveAverages: k)
+        let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: welch.fftSize,
+                                      configuration: configuration.segmentation)
+        var emissions: [Emission] = []
+        var ignored: Int64 = 0
+        var centre: Double?
+        try stream(try makeSource(), welch, rate, buffer, samples: &ignored) { spectrum in
+            centre = spectrum.centerFrequency
+            emissions += tracker.add(spectrum)
+        }
+        emissions += tracker.finish()
+        emissions = mergeCompanions(emissions, gapHz: Double(configuration.segmentation.gapBins + 1) * rate / Double(welch.fftSize))
+        let persistent = persistentSignals(background, threshold: persistentFactor,
+                                           gapBins: configuration.segmentation.gapBins,
+                                           binWidth: rate / Double(welch.fftSize), centre: centre ?? 0)
+        return OccupancyReport(configuration: configuration, sampleRate: rate, centerFrequency: centre, samples: samples,
+                               threshold: threshold, background: background, emissions: emissions.sorted { $0.startSample < $1.startSample },
+                               persistent: persistent, calibration: calibration)
+    }
+
+    private static func stream<S: IQSource>(_ source: S, _ welch: WelchConfiguration, _ rate: Double, _ buffer: IQBuffer,
+                                            samples: inout Int64, _ body: (PowerSpectrum) -> Void) throws {
+        let estimator = try WelchEstimator(configuration: welch, sampleRate: rate)
+        while let info = try source.read(into: buffer) {
+            samples = info.sampleIndex + Int64(info.count)
+            estimator.process(UnsafeBufferPointer(buffer.samples), info: info, body)
+        }
+    }
+
+    /// Joins emissions that are one transmission: overlapping in time by at least half of the
+    /// shorter, and in frequency nearer than a quarter of the wider one's bandwidth (or the
+    /// bridged gap): FSK tones seen apart, spectral regrowth beside a carrier.
+    static func mergeCompanions(_ emissions: [Emission], gapHz: Double) -> [Emission] {
+        var merged = emissions.sorted { $0.startSample < $1.startSample }
+        var changed = true
+        while changed {
+            changed = false
+            outer: for i in merged.indices {
+                for j in merged.indices where j > i {
+                    let a = merged[i], b = merged[j]
+                    let overlap = min(a.endSample, b.endSample) - max(a.startSample, b.startSample)
+                    let shorter = min(a.endSample - a.startSample, b.endSample - b.startSample)
+                    guard overlap * 2 >= shorter else { continue }
+                    let gap = max(a.frequencyLow, b.frequencyLow) - min(a.frequencyHigh, b.frequencyHigh)
+                    let wider = max(a.frequencyHigh - a.frequencyLow, b.frequencyHigh - b.frequencyLow)
+                    guard gap <= max(gapHz, wider / 4) else { continue }
+                    merged[i] = combine(a, b)
+                    merged.remove(at: j)
+                    changed = true
+                    break outer
+                }
+            }
+        }
+        return merged
+    }
+
+    private static func combine(_ a: Emission, _ b: Emission) -> Emission {
+        let (strong, weak) = a.powerDBFS >= b.powerDBFS ? (a, b) : (b, a)
+        let signal = pow(10, a.powerDBFS / 10) + pow(10, b.powerDBFS / 10)
+        let noise = pow(10, (a.powerDBFS - a.snrDB) / 10) + pow(10, (b.powerDBFS - b.snrDB) / 10)
+        let first = a.startSample <= b.startSample ? a : b
+        return Emission(startSample: first.startSample, endSample: max(a.endSample, b.endSample), startTime: first.startTime,
+                        frequencyLow: min(a.frequencyLow, b.frequencyLow), frequencyHigh: max(a.frequencyHigh, b.frequencyHigh),
+                        peakFrequency: strong.peakFrequency, powerDBFS: decibels(signal), snrDB: decibels(signal / noise),
+                        spectra: max(strong.spectra, weak.spectra))
+    }
+
+    private static func persistentSignals(_ background: Background, threshold: Double, gapBins: Int, binWidth: Double,
+                                          centre: Double) -> [PersistentSignal] {
+        let n = background.perBin.count
+        return background.persistentRuns(factor: threshold, gapBins: gapBins).map { run in
+            var signal = 0.0, peak = run.lowerBound
+            for k in run {
+                signal += background.perBin[k] - background.floor
+                if background.perBin[k] > background.perBin[peak] { peak = k }
+            }
+            func hz(_ bin: Double) -> Double { (bin - Double(n / 2)) * binWidth + centre }
+            return PersistentSignal(frequencyLow: hz(Double(run.lowerBound) - 0.5), frequencyHigh: hz(Double(run.upperBound) + 0.5),
+                                    peakFrequency: hz(Double(peak)), powerDBFS: decibels(signal),
+                                    snrDB: decibels(signal / (background.floor * Double(run.count))))
+        }
+    }
+}

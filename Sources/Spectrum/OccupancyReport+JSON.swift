@@ -1,0 +1,57 @@
+import Signal
+
+extension OccupancyReport {
+    /// The report as DESIGN.md section 4 fixes it: every emission as `{start_sample, end_sample,
+    /// freq_low_hz, freq_high_hz, peak_hz, power_dbfs, snr_db}` (absolute Hz when the centre is
+    /// known), the persistent signals, the noise floor and how it was all measured.
+    public func jsonValue(recording: String) -> JSONValue {
+        func number(_ x: Double) -> JSONValue { .number((x * 1000).rounded() / 1000) }
+        let offset = calibration?.offsetDb
+        var o = JSONObject()
+        o["recording"] = .string(recording)
+        o["sample_rate"] = .number(sampleRate)
+        o["center_frequency"] = centerFrequency.map { .number($0) } ?? .null
+        o["frequencies"] = .string(centerFrequency == nil ? "relative to the centre" : "absolute")
+        o["samples"] = .integer(samples)
+        var settings = JSONObject()
+        settings["fft"] = .integer(Int64(configuration.welch.fftSize))
+        settings["window"] = .string(configuration.welch.window.rawValue)
+        settings["overlap"] = .number(configuration.welch.overlap)
+        settings["averages"] = .integer(Int64(configuration.welch.averages))
+        settings["pfa"] = .number(configuration.pfa)
+        settings["cell_pfa"] = .number(threshold.cellPfa)
+        settings["effective_averages"] = number(threshold.effectiveAverages)
+        settings["threshold_db"] = number(decibels(threshold.factor))
+        o["detection"] = .object(settings)
+        var floor = JSONObject()
+        floor["dbfs_per_bin"] = number(floorDBFSPerBin)
+        floor["dbfs_per_hz"] = number(floorDBFSPerHz)
+        if let offset { floor["dbm_per_hz"] = number(floorDBFSPerHz + offset) }
+        o["noise_floor"] = .object(floor)
+        o["calibration"] = calibration.map { .object(JSONObject([("id", .string($0.id)), ("offset_db", number($0.offsetDb))])) } ?? .null
+        o["emissions"] = .array(emissions.map { e in
+            var x = JSONObject()
+            x["start_sample"] = .integer(e.startSample)
+            x["end_sample"] = .integer(e.endSample)
+            if let t = e.startTime { x["start_time"] = .string(t.rfc3339) }
+            x["freq_low_hz"] = number(e.frequencyLow)
+            x["freq_high_hz"] = number(e.frequencyHigh)
+            x["peak_hz"] = number(e.peakFrequency)
+            x["power_dbfs"] = number(e.powerDBFS)
+            if let offset { x["power_dbm"] = number(e.powerDBFS + offset) }
+            x["snr_db"] = number(e.snrDB)
+            return .object(x)
+        })
+        o["persistent"] = .array(persistent.map { p in
+            var x = JSONObject()
+            x["freq_low_hz"] = number(p.frequencyLow)
+            x["freq_high_hz"] = number(p.frequencyHigh)
+            x["peak_hz"] = number(p.peakFrequency)
+            x["power_dbfs"] = number(p.powerDBFS)
+            if let offset { x["power_dbm"] = number(p.powerDBFS + offset) }
+            x["snr_db"] = number(p.snrDB)
+            return .object(x)
+        })
+        return .object(o)
+    }
+}
