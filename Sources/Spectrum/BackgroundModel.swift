@@ -7,7 +7,7 @@ import Foundation
 /// Fed single-segment periodograms (a Welch estimator with one average), it keeps two sets of
 /// per-bin histograms of level in dB (constant memory whatever the recording's length): one of
 /// the periodograms averaged `averages` at a time, as detection sees them, and one of the
-/// single periodograms. The floor is the pooled median of the averaged ones; a bin's background
+/// single periodograms. The floor is the pooled lower quartile of the averaged ones; a bin's background
 /// is their `backgroundQuantile`-quantile over time. A bin that this makes look persistently
 /// occupied is checked against the single periodograms, which see even one quiet segment
 /// (a burst that fills most of a short recording is not background). Quantiles become mean
@@ -70,14 +70,17 @@ public final class BackgroundModel {
     /// The result: floor and per-bin background in linear power per bin. A bin counts as
     /// persistently occupied when its background is `persistentFactor` or more above the floor.
     public func background(persistentFactor: Double) -> Background {
-        let medianFactor = DetectionThreshold.noiseQuantile(0.5, effectiveAverages: effectiveAverages)
+        // The floor from the pooled lower quartile: signals occupying a fifth of the
+        // time–frequency plane move it by a fraction of a dB.
+        let floorQuantile = 0.25
+        let medianFactor = DetectionThreshold.noiseQuantile(floorQuantile, effectiveAverages: effectiveAverages)
         let quantileFactor = DetectionThreshold.noiseQuantile(backgroundQuantile, effectiveAverages: effectiveAverages)
         let singleFactor = DetectionThreshold.noiseQuantile(segmentQuantile, effectiveAverages: 1)
         var pooled = [UInt64](repeating: 0, count: Self.cellCount)
         for k in 0..<binCount {
             for c in 0..<Self.cellCount { pooled[c] += UInt64(averaged[k * Self.cellCount + c]) }
         }
-        let floor = Self.quantile(pooled[...], 0.5) / medianFactor
+        let floor = Self.quantile(pooled[...], floorQuantile) / medianFactor
         let perBin = (0..<binCount).map { k -> Double in
             let cells = (k * Self.cellCount)..<((k + 1) * Self.cellCount)
             let level = max(floor, Self.quantile(averaged[cells].lazy.map(UInt64.init)[...], backgroundQuantile) / quantileFactor)

@@ -85,7 +85,8 @@ public enum OccupancyAnalysis {
             emissions += tracker.add(spectrum)
         }
         emissions += tracker.finish()
-        emissions = mergeCompanions(emissions, gapHz: Double(configuration.segmentation.gapBins + 1) * rate / Double(welch.fftSize))
+        emissions = mergeCompanions(emissions, gapHz: Double(configuration.segmentation.gapBins + 1) * rate / Double(welch.fftSize),
+                                    together: Int64(welch.spectrumSpan), fskSpanHz: rate / 4)
         let persistent = persistentSignals(background, threshold: persistentFactor,
                                            gapBins: configuration.segmentation.gapBins,
                                            binWidth: rate / Double(welch.fftSize), centre: centre ?? 0)
@@ -105,8 +106,9 @@ public enum OccupancyAnalysis {
 
     /// Joins emissions that are one transmission: overlapping in time by at least half of the
     /// shorter, and in frequency nearer than a quarter of the wider one's bandwidth (or the
-    /// bridged gap): FSK tones seen apart, spectral regrowth beside a carrier.
-    static func mergeCompanions(_ emissions: [Emission], gapHz: Double) -> [Emission] {
+    /// bridged gap), or starting and ending together within `together` samples and `fskSpanHz`
+    /// of each other: FSK tones seen apart, spectral regrowth beside a carrier.
+    static func mergeCompanions(_ emissions: [Emission], gapHz: Double, together: Int64, fskSpanHz: Double) -> [Emission] {
         var merged = emissions.sorted { $0.startSample < $1.startSample }
         var changed = true
         while changed {
@@ -116,10 +118,20 @@ public enum OccupancyAnalysis {
                     let a = merged[i], b = merged[j]
                     let overlap = min(a.endSample, b.endSample) - max(a.startSample, b.startSample)
                     let shorter = min(a.endSample - a.startSample, b.endSample - b.startSample)
-                    guard overlap * 2 >= shorter else { continue }
                     let gap = max(a.frequencyLow, b.frequencyLow) - min(a.frequencyHigh, b.frequencyHigh)
                     let wider = max(a.frequencyHigh - a.frequencyLow, b.frequencyHigh - b.frequencyLow)
-                    guard gap <= max(gapHz, wider / 4) else { continue }
+                    // A faint fragment right beside a strong emission is its splatter (keying transients).
+                    let splatter = overlap >= -together && abs(a.powerDBFS - b.powerDBFS) >= 20 && gap <= wider / 4
+                    if splatter {
+                        merged[i] = combine(a, b)
+                        merged.remove(at: j)
+                        changed = true
+                        break outer
+                    }
+                    guard overlap * 2 >= shorter else { continue }
+                    // FSK tones tracked apart start and stop together; independent emitters rarely do.
+                    let together = abs(a.startSample - b.startSample) <= together && abs(a.endSample - b.endSample) <= together
+                    guard gap <= max(gapHz, wider / 4) || (together && gap <= fskSpanHz) else { continue }
                     merged[i] = combine(a, b)
                     merged.remove(at: j)
                     changed = true

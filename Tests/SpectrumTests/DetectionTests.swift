@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Signal
+@testable import Spectrum
+
+@Suite("Emission detection")
+struct DetectionTests {
+    static func analyse(_ scene: SyntheticScene, _ configuration: DetectionConfiguration = DetectionConfiguration()) throws -> OccupancyReport {
+        try OccupancyAnalysis.run(configuration) { try SyntheticSource(scene: scene) }
+    }
+
+    @Test("Several emitters at once: each burst found with its span, band, peak and power; the steady carrier is persistent")
+    func syntheticScene() throws {
+        let scene = SyntheticScene(sampleRate: 1e6, centerHz: 2.4e9, durationS: 0.4, seed: 3, noiseDbfs: -60, emitters: [
+            .init(kind: .carrier, label: "always on", offsetHz: -300_000, psdDbfsPerMhz: -30, bandwidthHz: 100_000),
+            .init(kind: .carrier, label: "burst A", offsetHz: 100_000, psdDbfsPerMhz: -35, bandwidthHz: 50_000, startS: 0.05, endS: 0.15),
+            .init(kind: .tone, label: "burst B", offsetHz: 250_000, powerDbfs: -50, startS: 0.10, endS: 0.30),
+            .init(kind: .tone, label: "short", offsetHz: -100_000, powerDbfs: -45, startS: 0.32, endS: 0.3262),  // 6 FFT frames
+        ])
+        let report = try Self.analyse(scene)
+        #expect(report.emissions.count == 3, "\(report.emissions)")
+        let frame = 1024.0
+        for (emitter, found) in zip(scene.emitters.dropFirst(), report.emissions) {
+            let span = scene.span(of: emitter)
+            #expect(abs(Double(found.startSample - span.lowerBound)) < frame, "\(emitter.label ?? "") start \(found.startSample) vs \(span.lowerBound)")
+            #expect(abs(Double(found.endSample - span.upperBound)) < frame, "\(emitter.label ?? "") end \(found.endSample) vs \(span.upperBound)")
+            let centre = 2.4e9 + emitter.offsetHz
+            #expect(abs(found.peakFrequency - centre) <= max(1000, (emitter.bandwidthHz ?? 0) / 2))
+            #expect(found.frequencyLow <= centre && found.frequencyHigh >= centre)
+            if let bandwidth = emitter.bandwidthHz {
+                #expect(abs((found.frequencyHigh - found.frequencyLow) - bandwidth) < 0.35 * bandwidth)  // skirts of a 25 dB carrier
+            }
+            #expect(abs(found.powerDBFS - emitter.totalPowerDbfs) < 1.5, "\(emitter.label ?? ""): \(found.powerDBFS) vs \(emitter.totalPowerDbfs)")
+        }
+        #expect(report.persistent.count == 1)
+        let steady = try #require(report.persistent.first)
+        #expect(steady.frequencyLow < 2.4e9 - 340_000 && steady.frequencyHigh > 2.4e9 - 260_000)
+        #expect(abs(steady.powerDBFS - -40) < 1)
+    }
+
+    @Test("Noise alone: at pfa 1e-2, at most one of eight recordings has a false emission")
+    func noiseOnly() throws {
+        var falseEmissions = 0
+        for seed in UInt64(1)...8 {
+            let report = try Self.analyse(SyntheticScene(sampleRate: 1e6, durationS: 0.2, seed: seed, noiseDbfs: -40),
+                                          DetectionConfiguration(pfa: 1e-2))
+            falseEmissions += report.emissions.count
+            #expect(report.persistent.isEmpty)
+            #expect(abs(report.floorDBFSPerHz - (-40 - 60)) < 0.2)  // -40 dBFS spread over 1 MHz
+        }
+        // Expected 0.08; two or more would happen by chance with probability 0.3 %.
+        #expect(falseEmissions <= 1)
+    }
+
+    @Test("An FSK burst is one emission, not one per tone")
+    func fsk() throws {
+        // Two tones 40 kHz apart, alternating every 2 ms: mark and space of one packet.
+        let tones = (0..<20).map { (n: Int) -> SyntheticScene.Emitter in
+            let start: Double = 0.05 + Double(n) * 0.002
+            let offset: Double = n % 2 == 0 ? 20_000 : 60_000
+            return SyntheticScene.Emitter(kind: .tone, offsetHz: offset, powerDbfs: -30, startS: start, endS: start + 0.002)
+        }
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.2, seed: 4, noiseDbfs: -60, emitters: tones)
+        let report = try Self.analyse(scene)
+        #expect(report.emissions.count == 1, "\(report.emissions.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh) })")
+        let packet = try #require(report.emissions.first)
+        #expect(abs(Double(packet.startSample) - 50_000) < 1024 && abs(Double(packet.endSample) - 90_000) < 1024)
+        #expect(packet.frequencyLow < 20_000 && packet.frequencyHigh > 60_000)
+    }
+
+    @Test("A recording shorter than one spectrum is refused with the sizes named")
+    func tooShort() throws {
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.001, seed: 1, noiseDbfs: -40)
+        let error = #expect(throws: SpectrumError.self) { try Self.analyse(scene) }
+        #expect(error?.description.contains("shorter than one spectrum") == true)
+    }
+}
+
+@Suite("Calibration")
+struct CalibrationTests {
+    static let json = """
+        {"id": "rtl-sdr 0003", "points": [
+          {"frequency_hz": 1e9, "gain_db": 10, "sample_rate_hz": 2.4e6, "offset_db": -30},
+          {"frequency_hz": 2e9, "gain_db": 10, "sample_rate_hz": 2.4e6, "offset_db": -34},
+          {"frequency_hz": 1e9, "gain_db": 30, "sample_rate_hz": 2.4e6, "offset_db": -50},
+          {"frequency_hz": 2e9, "gain_db": 30, "sample_rate_hz": 2.4e6, "offset_db": -54},
+          {"frequency_hz": 1e9, "gain_db": 10, "sample_rate_hz": 1e6, "offset_db": -29}]}
+        """
+
+    @Test("Offsets interpolate in frequency and gain at the nearest rate, and clamp outside the table")
+    func interpolation() throws {
+        let table = try CalibrationTable.decode(json: Data(Self.json.utf8), path: "cal.json")
+        #expect(table.offset(frequency: 1.5e9, gain: 20, sampleRate: 2.4e6) == -42)
+        #expect(table.offset(frequency: 1e9, gain: 10, sampleRate: 2.5e6) == -30)
+        #expect(table.offset(frequency: 3e9, gain: 40, sampleRate: 2.4e6) == -54)
+        #expect(table.offset(frequency: 1e9, gain: 10, sampleRate: 1.1e6) == -29)
+    }
+
+    @Test("Malformed tables are refused naming the problem",
+          arguments: [(#"{"id": "x", "points": []}"#, "no points"), (#"{"points": []}"#, "not a calibration table"),
+                      (#"{"id": "x", "points": [{"frequency_hz": 1, "gain_db": 1, "sample_rate_hz": 0, "offset_db": 1}]}"#, "points[0]")])
+    func malformed(json: String, problem: String) {
+        let error = #expect(throws: SpectrumError.self) { try CalibrationTable.decode(json: Data(json.utf8), path: "cal.json") }
+        #expect(error?.description.contains(problem) == true, "\(String(describing: error))")
+    }
+}
