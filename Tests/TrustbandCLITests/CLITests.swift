@@ -146,3 +146,48 @@ struct CLITests {
         #expect(result.out.contains("SoapySDR replay (CS16)"))
     }
 }
+
+@Suite("trustband detect")
+struct DetectCLITests {
+    @Test("detect --json reports the bundled recording's bursts, the persistent carrier and the floor, as DESIGN.md fixes")
+    func detectJSON() throws {
+        let result = try CLI.run(["detect", CLITests.demo, "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        guard case .object(let report) = try JSONValue.parse(Data(result.out.utf8)),
+              case .array(let emissions) = report["emissions"], case .array(let persistent) = report["persistent"],
+              case .object(let floor) = report["noise_floor"] else { Issue.record("unexpected shape: \(result.out)"); return }
+        #expect(emissions.count == 2)
+        #expect(persistent.count >= 1)
+        #expect(floor["dbfs_per_hz"]?.doubleValue != nil)
+        guard case .object(let intruder) = emissions.first else { return }
+        for key in ["start_sample", "end_sample", "freq_low_hz", "freq_high_hz", "peak_hz", "power_dbfs", "snr_db", "start_time"] {
+            #expect(intruder[key] != nil, "missing \(key)")
+        }
+        // Truth: 0.06–0.13 s at 500 kS/s, 3.56008–3.56014 GHz (LO error included).
+        #expect(abs((intruder["start_sample"]?.doubleValue ?? 0) - 30_000) < 1024)
+        #expect(abs((intruder["end_sample"]?.doubleValue ?? 0) - 65_000) < 1024)
+        #expect((intruder["peak_hz"]?.doubleValue ?? 0) > 3.56008e9 && (intruder["peak_hz"]?.doubleValue ?? 0) < 3.56014e9)
+    }
+
+    @Test("detect with a calibration table reports dBm and names the table")
+    func detectCalibrated() throws {
+        let table = try Paths.scratch().appendingPathComponent("cal.json")
+        try Data(#"{"id": "bench rx", "points": [{"frequency_hz": 3.5e9, "gain_db": 20, "sample_rate_hz": 500000, "offset_db": -40}]}"#.utf8).write(to: table)
+        let result = try CLI.run(["detect", CLITests.demo, "--calibration", table.path, "--gain", "20", "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        guard case .object(let report) = try JSONValue.parse(Data(result.out.utf8)),
+              case .object(let calibration) = report["calibration"], case .array(let emissions) = report["emissions"],
+              case .object(let first) = emissions.first else { Issue.record("unexpected shape"); return }
+        #expect(calibration["id"] == .string("bench rx"))
+        #expect(abs((first["power_dbm"]?.doubleValue ?? 0) - (first["power_dbfs"]?.doubleValue ?? 0) - -40) < 0.01)
+    }
+
+    @Test("detect refuses bad options with one line naming them",
+          arguments: [(["--pfa", "2"], "--pfa"), (["--fft", "8"], "--fft"), (["--window", "kaiser"], "unknown window"),
+                      (["--calibration", "/nonexistent.json"], "needs --gain")])
+    func badOptions(arguments: [String], message: String) throws {
+        let result = try CLI.run(["detect", CLITests.demo] + arguments)
+        #expect(result.status == 1)
+        #expect(result.err.contains(message), "\(result.err)")
+    }
+}
