@@ -25,8 +25,8 @@ public final class BackgroundModel {
     public private(set) var spectra = 0
     public private(set) var segments = 0
     private static let lowestDB = -250.0, cellDB = 0.25, cellCount = 1200
-    private var averaged: [UInt32]
-    private var single: [UInt32]
+    private var averaged: LevelHistogram
+    private var single: LevelHistogram
     private var sum: [Float]
     private var summed = 0
 
@@ -36,35 +36,25 @@ public final class BackgroundModel {
         self.effectiveAverages = effectiveAverages
         self.backgroundQuantile = backgroundQuantile
         self.segmentQuantile = segmentQuantile
-        averaged = [UInt32](repeating: 0, count: binCount * Self.cellCount)
-        single = averaged
+        averaged = LevelHistogram(binCount: binCount, lowestDB: Self.lowestDB, cellDB: Self.cellDB, cellCount: Self.cellCount)
+        single = LevelHistogram(binCount: binCount, lowestDB: Self.lowestDB, cellDB: Self.cellDB, cellCount: Self.cellCount)
         sum = [Float](repeating: 0, count: binCount)
     }
 
     /// Adds one segment's periodogram (the mean of a one-average spectrum).
     public func add(_ periodogram: PowerSpectrum) {
         let row = periodogram.mean
-        Self.count(row, into: &single, bins: binCount)
+        single.add(row)
         for k in 0..<binCount { sum[k] += row[k] }
         segments += 1
         summed += 1
         guard summed == averages else { return }
         let scale = 1 / Float(averages)
         for k in 0..<binCount { sum[k] *= scale }
-        sum.withUnsafeBufferPointer { Self.count($0, into: &averaged, bins: binCount) }
+        sum.withUnsafeBufferPointer { averaged.add($0) }
         for k in 0..<binCount { sum[k] = 0 }
         summed = 0
         spectra += 1
-    }
-
-    private static func count(_ row: UnsafeBufferPointer<Float>, into histogram: inout [UInt32], bins: Int) {
-        histogram.withUnsafeMutableBufferPointer { cells in
-            for k in 0..<bins {
-                let db = 10 * log10(Double(max(row[k], 1e-30)))
-                let cell = min(cellCount - 1, max(0, Int((db - lowestDB) / cellDB)))
-                cells[k * cellCount + cell] &+= 1
-            }
-        }
     }
 
     /// The result: floor and per-bin background in linear power per bin. A bin counts as
@@ -76,6 +66,7 @@ public final class BackgroundModel {
         let medianFactor = DetectionThreshold.noiseQuantile(floorQuantile, effectiveAverages: effectiveAverages)
         let quantileFactor = DetectionThreshold.noiseQuantile(backgroundQuantile, effectiveAverages: effectiveAverages)
         let singleFactor = DetectionThreshold.noiseQuantile(segmentQuantile, effectiveAverages: 1)
+        let averaged = self.averaged.counts(), single = self.single.counts()
         var pooled = [UInt64](repeating: 0, count: Self.cellCount)
         for k in 0..<binCount {
             for c in 0..<Self.cellCount { pooled[c] += UInt64(averaged[k * Self.cellCount + c]) }

@@ -58,13 +58,16 @@ public enum OccupancyAnalysis {
                                         source makeSource: () throws -> S) throws -> OccupancyReport {
         var welch = configuration.welch
         welch.statistics = false
+        // The background is learnt from periodograms that do not overlap: half the transforms,
+        // and the averages of K of them are exactly Gamma(K, 1/K) under noise.
         var periodograms = welch
         periodograms.averages = 1
+        periodograms.overlap = 0
         let first = try makeSource()
         let rate = first.stream.sampleRate
         let window = Window(welch.window, length: welch.fftSize)
         let k = DetectionThreshold.effectiveAverages(window: window, hop: welch.hop, averages: welch.averages)
-        let model = BackgroundModel(binCount: welch.fftSize, averages: welch.averages, effectiveAverages: k,
+        let model = BackgroundModel(binCount: welch.fftSize, averages: welch.averages, effectiveAverages: Double(welch.averages),
                                     backgroundQuantile: configuration.backgroundQuantile)
         let buffer = IQBuffer(capacity: 1 << 16)
         var samples: Int64 = 0
