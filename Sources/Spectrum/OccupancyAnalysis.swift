@@ -93,6 +93,14 @@ public enum OccupancyAnalysis {
         let persistent = persistentSignals(background, threshold: persistentFactor,
                                            gapBins: configuration.segmentation.gapBins,
                                            binWidth: rate / Double(welch.fftSize), centre: centre ?? 0)
+        // The skirts of a persistent signal flicker above its background now and then: a faint
+        // "emission" inside (or at the edge of) a persistent signal's band is that, not a transmitter.
+        let edge = Double(configuration.segmentation.gapBins + 1) * rate / Double(welch.fftSize)
+        emissions.removeAll { e in
+            persistent.contains { p in
+                e.frequencyLow >= p.frequencyLow - edge && e.frequencyHigh <= p.frequencyHigh + edge && e.powerDBFS <= p.powerDBFS - 20
+            }
+        }
         return OccupancyReport(configuration: configuration, sampleRate: rate, centerFrequency: centre, samples: samples,
                                threshold: threshold, background: background, emissions: emissions.sorted { $0.startSample < $1.startSample },
                                persistent: persistent, calibration: calibration)
