@@ -29,27 +29,25 @@ extension OccupancyReport {
         if let offset { floor["dbm_per_hz"] = number(floorDBFSPerHz + offset) }
         o["noise_floor"] = .object(floor)
         o["calibration"] = calibration.map { .object(JSONObject([("id", .string($0.id)), ("offset_db", number($0.offsetDb))])) } ?? .null
+        func band(_ x: inout JSONObject, low: Double, high: Double, peak: Double, power: Double, snr: Double) {
+            x["freq_low_hz"] = number(low)
+            x["freq_high_hz"] = number(high)
+            x["peak_hz"] = number(peak)
+            x["power_dbfs"] = number(power)
+            if let offset { x["power_dbm"] = number(power + offset) }
+            x["snr_db"] = number(snr)
+        }
         o["emissions"] = .array(emissions.map { e in
             var x = JSONObject()
             x["start_sample"] = .integer(e.startSample)
             x["end_sample"] = .integer(e.endSample)
             if let t = e.startTime { x["start_time"] = .string(t.rfc3339) }
-            x["freq_low_hz"] = number(e.frequencyLow)
-            x["freq_high_hz"] = number(e.frequencyHigh)
-            x["peak_hz"] = number(e.peakFrequency)
-            x["power_dbfs"] = number(e.powerDBFS)
-            if let offset { x["power_dbm"] = number(e.powerDBFS + offset) }
-            x["snr_db"] = number(e.snrDB)
+            band(&x, low: e.frequencyLow, high: e.frequencyHigh, peak: e.peakFrequency, power: e.powerDBFS, snr: e.snrDB)
             return .object(x)
         })
         o["persistent"] = .array(persistent.map { p in
             var x = JSONObject()
-            x["freq_low_hz"] = number(p.frequencyLow)
-            x["freq_high_hz"] = number(p.frequencyHigh)
-            x["peak_hz"] = number(p.peakFrequency)
-            x["power_dbfs"] = number(p.powerDBFS)
-            if let offset { x["power_dbm"] = number(p.powerDBFS + offset) }
-            x["snr_db"] = number(p.snrDB)
+            band(&x, low: p.frequencyLow, high: p.frequencyHigh, peak: p.peakFrequency, power: p.powerDBFS, snr: p.snrDB)
             return .object(x)
         })
         return .object(o)

@@ -18,11 +18,7 @@ struct ConvertBench: ParsableCommand {
     @Option(help: "Samples per format.")
     var samples = 16_000_000
 
-    @Option(help: "Timed repetitions (best and median are reported).")
-    var repeats = 7
-
-    @Option(help: "Python interpreter with numpy (default: $TRUSTBAND_PYTHON, else python3).")
-    var python = ProcessInfo.processInfo.environment["TRUSTBAND_PYTHON"] ?? "python3"
+    @OptionGroup var options: BenchOptions
 
     @Option(help: "The numpy peer script.")
     var peer = RepositoryPaths.root + "/bench/peers/convert_numpy.py"
@@ -32,7 +28,7 @@ struct ConvertBench: ParsableCommand {
             #if DEBUG
             print("warning: debug build; run `swift run -c release trustband bench convert` for real figures\n")
             #endif
-            print("conversion to CF32, \(samples) samples per format, \(repeats) runs, single thread")
+            print("conversion to CF32, \(samples) samples per format, \(options.repeats) runs, single thread")
             print("format      ours best  ours median   numpy best  numpy median   ratio(best)  identical")
             for format in [SampleFormat.cu8, .ci8, .ci16LE, .cf32LE] {
                 let row = try measure(format)
@@ -58,11 +54,11 @@ struct ConvertBench: ParsableCommand {
 
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples * 2)
         defer { output.deallocate() }
-        let times = Timing.measure(repeats: repeats) {
+        let times = Timing.measure(repeats: options.repeats) {
             bytes.withUnsafeBytes { SampleConverter.toCF32($0.baseAddress!, format: format, sampleCount: samples, into: output.baseAddress!) }
         }
         let ours = SHA256.hash(data: UnsafeRawBufferPointer(output)).map { String(format: "%02x", $0) }.joined()
-        let peerResult = try PeerProcess.run(python: python, script: peer, arguments: [path, format.sigmfName, String(repeats)])
+        let peerResult = try PeerProcess.run(python: options.python, script: peer, arguments: [path, format.sigmfName, String(options.repeats)])
         let best = Double(samples) / Double(times.best) * 1e3
         let median = Double(samples) / Double(times.median) * 1e3
         let peerBest = peerResult["best_msps"] as? Double ?? .nan

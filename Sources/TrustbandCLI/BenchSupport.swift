@@ -1,5 +1,15 @@
+import ArgumentParser
 import Foundation
 import Signal
+
+/// Options every benchmark shares: how often to time, and the Python that runs the peer.
+struct BenchOptions: ParsableArguments {
+    @Option(help: "Timed repetitions (best and median are reported).")
+    var repeats = 5
+
+    @Option(help: "Python interpreter with numpy and scipy (default: $TRUSTBAND_PYTHON, else python3).")
+    var python = ProcessInfo.processInfo.environment["TRUSTBAND_PYTHON"] ?? "python3"
+}
 
 /// Wall-clock timing of repeated runs.
 enum Timing {

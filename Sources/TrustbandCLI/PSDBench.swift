@@ -17,11 +17,7 @@ struct PSDBench: ParsableCommand {
     @Option(help: "Segments per spectrum.")
     var averages = 16
 
-    @Option(help: "Timed repetitions (best and median are reported).")
-    var repeats = 5
-
-    @Option(help: "Python interpreter with numpy and scipy (default: $TRUSTBAND_PYTHON, else python3).")
-    var python = ProcessInfo.processInfo.environment["TRUSTBAND_PYTHON"] ?? "python3"
+    @OptionGroup var options: BenchOptions
 
     @Option(help: "The scipy peer script.")
     var peer = RepositoryPaths.root + "/bench/peers/welch_scipy.py"
@@ -53,7 +49,7 @@ struct PSDBench: ParsableCommand {
                 let configuration = WelchConfiguration(fftSize: fft, window: .hann, overlap: 0.5, averages: averages, statistics: statistics)
                 let estimator = try WelchEstimator(configuration: configuration, sampleRate: 1e6)
                 var spectra = 0
-                let times = Timing.measure(repeats: repeats) {
+                let times = Timing.measure(repeats: options.repeats) {
                     estimator.reset()
                     spectra = 0
                     grand = [Double](repeating: 0, count: fft)
@@ -66,8 +62,8 @@ struct PSDBench: ParsableCommand {
                 for k in 0..<fft { grand[k] /= Double(max(1, spectra)) }
                 rows.append((statistics ? "trustband (+max/min/median)" : "trustband", times))
             }
-            let peerResult = try PeerProcess.run(python: python, script: peer,
-                                                 arguments: [path, "1e6", String(fft), String(fft / 2), "hann", String(repeats)])
+            let peerResult = try PeerProcess.run(python: options.python, script: peer,
+                                                 arguments: [path, "1e6", String(fft), String(fft / 2), "hann", String(options.repeats)])
             let peerBest = peerResult["best_msps"] as? Double ?? .nan
             let peerMedian = peerResult["median_msps"] as? Double ?? .nan
             let reference = peerResult["power"] as? [Double] ?? []
