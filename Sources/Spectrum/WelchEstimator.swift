@@ -123,12 +123,10 @@ public final class WelchEstimator {
         plan.execute()
         if segmentsDone == 0 { spectrum.startSample = index }
         let row = spectrum.segmentStorage(segmentsDone)
-        let out = plan.output, half = n / 2, s = scale
+        let out = plan.output, half = n / 2
         // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
-        let upper = out + 2 * (n - half)
-        for k in 0..<half { row[k] = (upper[2 * k] * upper[2 * k] + upper[2 * k + 1] * upper[2 * k + 1]) * s }
-        let lowerRow = row + half
-        for k in 0..<(n - half) { lowerRow[k] = (out[2 * k] * out[2 * k] + out[2 * k + 1] * out[2 * k + 1]) * s }
+        periodogram(from: out + 2 * (n - half), into: row, count: half)
+        periodogram(from: out, into: row + half, count: n - half)
         accumulate(row, first: segmentsDone == 0)
         segmentsDone += 1
         guard segmentsDone == configuration.averages else { return }
@@ -136,6 +134,25 @@ public final class WelchEstimator {
         try body(spectrum)
         segmentsDone = 0
         pendingDiscontinuity = false
+    }
+
+    /// |X|² × scale for `count` interleaved complex values, four at a time.
+    @inline(__always)
+    private func periodogram(from spectrum: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, count: Int) {
+        let s = scale
+        var k = 0
+        let raw = UnsafeRawPointer(spectrum)
+        while k + 4 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD8<Float>.self)
+            let squares = v * v
+            let power = (squares.evenHalf + squares.oddHalf) * s
+            UnsafeMutableRawPointer(row + k).storeBytes(of: power, as: SIMD4<Float>.self)
+            k += 4
+        }
+        while k < count {
+            row[k] = (spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1]) * s
+            k += 1
+        }
     }
 
     /// Adds a segment's periodogram into the running sum, maximum and minimum.
