@@ -33,7 +33,10 @@ public final class EmissionTracker {
         /// Signal power per bin summed over the spectra it was seen in (peak = its largest bin).
         var binEnergy: [Double]
         var signal = 0.0, noise = 0.0
+        /// Spectra it was seen in, and the index of the last one counted (several runs of
+        /// one spectrum may join the same emission: FSK tones).
         var spectra = 0
+        var countedAt = -1
     }
 
     public let background: Background
@@ -126,6 +129,7 @@ public final class EmissionTracker {
                 merged.signal += other.signal
                 merged.noise += other.noise
                 merged.spectra = max(merged.spectra, other.spectra)
+                merged.countedAt = max(merged.countedAt, other.countedAt)
             }
             for index in touching.reversed() { active.remove(at: index) }
             merged.low = min(merged.low, run.lowerBound)
@@ -136,7 +140,10 @@ public final class EmissionTracker {
         merged.signal += signal
         merged.noise += noise
         for k in run { merged.binEnergy[k] += Double(mean[k]) - floor[k] }
-        if merged.spectra == 0 || merged.lastSeen == spectrumIndex { merged.spectra += 1 }
+        if merged.countedAt != spectrumIndex {
+            merged.spectra += 1
+            merged.countedAt = spectrumIndex
+        }
         active.append(merged)
     }
 

@@ -67,6 +67,8 @@ struct DetectionTests {
         let packet = try #require(report.emissions.first)
         #expect(abs(Double(packet.startSample) - 50_000) < 1024 && abs(Double(packet.endSample) - 90_000) < 1024)
         #expect(packet.frequencyLow < 20_000 && packet.frequencyHigh > 60_000)
+        // One tone at a time at -30 dBFS: the packet's mean power is -30 dBFS, not split between tones.
+        #expect(abs(packet.powerDBFS - -30) < 1.5, "\(packet.powerDBFS)")
     }
 
     @Test("A recording shorter than one spectrum is refused with the sizes named")
