@@ -24,7 +24,7 @@ public final class BackgroundModel {
     public let segmentQuantile: Double
     public private(set) var spectra = 0
     public private(set) var segments = 0
-    private static let lowestDB = -250.0, cellDB = 0.25, cellCount = 1200
+    private static let lowestDB = -200.0, cellDB = 0.25, cellCount = 880  // −200…+20 dB
     private var averaged: LevelHistogram
     private var single: LevelHistogram
     private var sum: [Float]

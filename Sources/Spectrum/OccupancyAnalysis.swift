@@ -54,10 +54,18 @@ public struct OccupancyReport: Sendable {
 /// Finds every emission in a stream in two passes with constant memory: the first learns the
 /// noise floor and the background, the second detects against them and segments emissions.
 public enum OccupancyAnalysis {
+    /// The largest FFT `detect` accepts (its background histograms grow with the bin count).
+    public static let maximumFFTSize = 8192
+
     public static func run<S: IQSource>(_ configuration: DetectionConfiguration, calibration: AppliedCalibration? = nil,
                                         source makeSource: () throws -> S) throws -> OccupancyReport {
         var welch = configuration.welch
         welch.statistics = false
+        try welch.validate()
+        // Two sets of per-bin level histograms (7 KB a bin) must stay well under 100 MB.
+        guard welch.fftSize <= maximumFFTSize else {
+            throw SpectrumError.invalidConfiguration(field: "--fft", problem: "\(welch.fftSize) is more than detect's \(maximumFFTSize) bins")
+        }
         // The background is learnt from periodograms that do not overlap: half the transforms,
         // and the averages of K of them are exactly Gamma(K, 1/K) under noise.
         var periodograms = welch

@@ -183,7 +183,7 @@ struct DetectCLITests {
     }
 
     @Test("detect refuses bad options with one line naming them",
-          arguments: [(["--pfa", "2"], "--pfa"), (["--fft", "8"], "--fft"), (["--window", "kaiser"], "unknown window"),
+          arguments: [(["--pfa", "2"], "--pfa"), (["--fft", "8"], "--fft"), (["--fft", "65536"], "more than detect's 8192 bins"), (["--window", "kaiser"], "unknown window"),
                       (["--calibration", "/nonexistent.json"], "needs --gain")])
     func badOptions(arguments: [String], message: String) throws {
         let result = try CLI.run(["detect", CLITests.demo] + arguments)
