@@ -24,6 +24,7 @@ public final class BackgroundModel {
     public let segmentQuantile: Double
     public private(set) var spectra = 0
     public private(set) var segments = 0
+    private static let everySegmentUpTo = 4096
     private static let lowestDB = -200.0, cellDB = 0.25, cellCount = 880  // −200…+20 dB
     private var averaged: LevelHistogram
     private var single: LevelHistogram
@@ -44,7 +45,9 @@ public final class BackgroundModel {
     /// Adds one segment's periodogram (the mean of a one-average spectrum).
     public func add(_ periodogram: PowerSpectrum) {
         let row = periodogram.mean
-        single.add(row)
+        // Every segment of a short recording counts (one quiet segment may be all there is);
+        // past the first few thousand, every fourth is plenty to find quiet stretches.
+        if segments < Self.everySegmentUpTo || segments % 4 == 0 { single.add(row) }
         for k in 0..<binCount { sum[k] += row[k] }
         segments += 1
         summed += 1

@@ -45,7 +45,8 @@ public final class EmissionTracker {
     private let fftSize: Int
     private var active: [Active] = []
     private var spectrumIndex = 0
-    private var detected: [Bool]
+    /// threshold × background per bin: a bin is detected when its power exceeds this.
+    private let detectionLevel: [Float]
     private var segmentFactors: [Int: Double] = [:]
     private var centre: Double = 0
     private var binWidth: Double = 1
@@ -56,7 +57,7 @@ public final class EmissionTracker {
         self.threshold = threshold
         self.configuration = configuration
         self.fftSize = fftSize
-        detected = [Bool](repeating: false, count: background.perBin.count)
+        detectionLevel = background.perBin.map { Float(threshold.factor * $0) }
     }
 
     /// Takes the next spectrum; returns the emissions that ended before it.
@@ -65,16 +66,16 @@ public final class EmissionTracker {
         if spectrum.discontinuity { finished += active.map(emission); active.removeAll() }
         centre = spectrum.centerFrequency ?? 0
         binWidth = spectrum.binWidth
-        let mean = spectrum.mean, floor = background.perBin, factor = threshold.factor
-        for k in 0..<spectrum.binCount { detected[k] = Double(mean[k]) > factor * floor[k] }
-        for run in runs() { absorb(run, spectrum) }
-        let (open, closed) = active.reduce(into: ([Active](), [Active]())) { split, e in
-            if spectrumIndex - e.lastSeen > configuration.hangSpectra { split.1.append(e) } else { split.0.append(e) }
+        for run in runs(spectrum.mean) { absorb(run, spectrum) }
+        if active.contains(where: { spectrumIndex - $0.lastSeen > configuration.hangSpectra }) {
+            let (open, closed) = active.reduce(into: ([Active](), [Active]())) { split, e in
+                if spectrumIndex - e.lastSeen > configuration.hangSpectra { split.1.append(e) } else { split.0.append(e) }
+            }
+            active = open
+            finished += closed.map(emission)
         }
-        active = open
-        finished += closed.map(emission)
         spectrumIndex += 1
-        return finished.sorted { $0.startSample < $1.startSample }
+        return finished.count > 1 ? finished.sorted { $0.startSample < $1.startSample } : finished
     }
 
     /// Ends every open emission (end of stream).
@@ -83,17 +84,20 @@ public final class EmissionTracker {
         return active.map(emission).sorted { $0.startSample < $1.startSample }
     }
 
-    /// Runs of detected bins, bridging gaps of up to `gapBins`.
-    private func runs() -> [ClosedRange<Int>] {
+    /// Runs of bins above their detection level, bridging gaps of up to `gapBins`.
+    private func runs(_ mean: UnsafeBufferPointer<Float>) -> [ClosedRange<Int>] {
         var result: [ClosedRange<Int>] = []
         var start = -1, last = -1
-        for k in detected.indices where detected[k] {
-            if start >= 0 && k - last <= configuration.gapBins + 1 {
-                last = k
-            } else {
-                if start >= 0 { result.append(start...last) }
-                start = k
-                last = k
+        let bridge = configuration.gapBins + 1
+        detectionLevel.withUnsafeBufferPointer { level in
+            for k in 0..<level.count where mean[k] > level[k] {
+                if start >= 0 && k - last <= bridge {
+                    last = k
+                } else {
+                    if start >= 0 { result.append(start...last) }
+                    start = k
+                    last = k
+                }
             }
         }
         if start >= 0 { result.append(start...last) }
