@@ -46,6 +46,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Enforcement",
+            dependencies: ["Spectrum", "Signal"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Radio",
             dependencies: ["CSoapySDR", "SoapyReplay", "Signal",
                            .product(name: "Logging", package: "swift-log")],
@@ -69,6 +74,8 @@ let package = Package(
         .testTarget(name: "SignalTests", dependencies: ["Signal", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "SpectrumTests", dependencies: ["Spectrum", "Signal", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "EnforcementTests", dependencies: ["Enforcement", "Spectrum", "Signal", "TestSupport"],
+                    swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
         .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport"],
