@@ -61,14 +61,21 @@ public final class SyntheticSource: IQSource {
 }
 
 /// One emitter's signal generator: a tone, or an OFDM-like sum of QPSK subcarriers whose
-/// symbols change every 1/Δf seconds.
+/// symbols change every 1/Δf seconds. Symbols change over a raised-cosine crossfade of a quarter
+/// symbol (windowed OFDM), so a carrier's spectrum falls off outside its band as a real
+/// transmitter's does (about 45 dB down within a few subcarrier spacings) instead of with the
+/// slow sinc skirts of abrupt symbol changes; the amplitude makes up for the crossfade's loss
+/// so the power is what the scene says.
 struct Oscillator {
     let span: Range<Int64>
     let frequencies: [Double]
     let amplitude: Double
     let symbolLength: Int64
     let sampleRate: Double
+    /// Crossfade weights of the new symbol over the first samples of each symbol.
+    let ramp: [Double]
     var symbols: [(Double, Double)]
+    var previous: [(Double, Double)]
     var random: SeededRandom
     var symbolIndex: Int64 = -1
 
@@ -83,16 +90,22 @@ struct Oscillator {
             frequencies = [centre]
             amplitude = power.squareRoot()
             symbolLength = .max
+            ramp = []
             symbols = [(1, 0)]
         case .carrier:
             let n = emitter.subcarriers ?? 64
             let bandwidth = emitter.bandwidthHz ?? 0
             let spacing = bandwidth / Double(n)
             frequencies = (0..<n).map { centre + (Double($0) - Double(n - 1) / 2) * spacing }
-            amplitude = (power / Double(n)).squareRoot()
             symbolLength = max(1, Int64((scene.sampleRate / spacing).rounded()))
+            let taper = Int(symbolLength / 4)
+            ramp = (0..<taper).map { 0.5 - 0.5 * cos(Double.pi * (Double($0) + 0.5) / Double(taper)) }
+            // Mean power of a crossfaded symbol relative to a whole one (independent unit symbols).
+            let kept = (Double(symbolLength) - Double(taper) + ramp.reduce(0) { $0 + (1 - $1) * (1 - $1) + $1 * $1 }) / Double(symbolLength)
+            amplitude = (power / Double(n) / kept).squareRoot()
             symbols = Array(repeating: (0, 0), count: n)
         }
+        previous = symbols
     }
 
     mutating func add(into out: UnsafeMutableBufferPointer<IQ>, firstSample: Int64) {
@@ -109,8 +122,10 @@ struct Oscillator {
     }
 
     private mutating func drawSymbols(_ symbol: Int64) {
+        guard symbolLength != .max else { symbolIndex = symbol; return }
+        // Symbols drawn in order: a block that starts mid-stream has seen every earlier one.
+        previous = symbol == symbolIndex + 1 ? symbols : Array(repeating: (0, 0), count: symbols.count)
         symbolIndex = symbol
-        guard symbolLength != .max else { return }
         let r = 0.5.squareRoot()
         for k in symbols.indices {
             let bits = random.next()
@@ -124,15 +139,23 @@ struct Oscillator {
         var accI = [Double](repeating: 0, count: count)
         var accQ = [Double](repeating: 0, count: count)
         let t0 = Double(from) / sampleRate
+        // Samples of [from, to) still inside this symbol's crossfade.
+        let positionInSymbol = symbolLength == .max ? Int64.max : (from - span.lowerBound) % symbolLength
+        let fading = positionInSymbol < Int64(ramp.count) ? min(count, ramp.count - Int(positionInSymbol)) : 0
         for (k, f) in frequencies.enumerated() {
             let startPhase = (2 * Double.pi * f * t0).truncatingRemainder(dividingBy: 2 * Double.pi)
             var (pr, pi) = (cos(startPhase) * amplitude, sin(startPhase) * amplitude)
             let step = 2 * Double.pi * f / sampleRate
             let (rr, ri) = (cos(step), sin(step))
-            let (sr, si) = symbols[k]
+            let (sr, si) = symbols[k], (or, oi) = previous[k]
             for m in 0..<count {
-                accI[m] += pr * sr - pi * si
-                accQ[m] += pr * si + pi * sr
+                var (ar, ai) = (sr, si)
+                if m < fading {
+                    let w = ramp[Int(positionInSymbol) + m]
+                    (ar, ai) = (or + (sr - or) * w, oi + (si - oi) * w)
+                }
+                accI[m] += pr * ar - pi * ai
+                accQ[m] += pr * ai + pi * ar
                 (pr, pi) = (pr * rr - pi * ri, pr * ri + pi * rr)
             }
         }

@@ -51,14 +51,23 @@ public struct OccupancyReport: Sendable {
     public var floorDBFSPerHz: Double { decibels(background.floor / (sampleRate / Double(configuration.welch.fftSize))) }
 }
 
+/// What the first pass learns about a stream.
+public struct LearnedBackground: Sendable {
+    public var welch: WelchConfiguration
+    public var sampleRate: Double
+    public var samples: Int64
+    public var background: Background
+    public var threshold: DetectionThreshold
+}
+
 /// Finds every emission in a stream in two passes with constant memory: the first learns the
 /// noise floor and the background, the second detects against them and segments emissions.
 public enum OccupancyAnalysis {
     /// The largest FFT `detect` accepts (its background histograms grow with the bin count).
     public static let maximumFFTSize = 8192
 
-    public static func run<S: IQSource>(_ configuration: DetectionConfiguration, calibration: AppliedCalibration? = nil,
-                                        source makeSource: () throws -> S) throws -> OccupancyReport {
+    /// The first pass: noise floor, background and detection threshold of a stream.
+    public static func learn<S: IQSource>(_ configuration: DetectionConfiguration, source: S) throws -> LearnedBackground {
         var welch = configuration.welch
         welch.statistics = false
         try welch.validate()
@@ -71,27 +80,33 @@ public enum OccupancyAnalysis {
         var periodograms = welch
         periodograms.averages = 1
         periodograms.overlap = 0
-        let first = try makeSource()
-        let rate = first.stream.sampleRate
+        let rate = source.stream.sampleRate
         let window = Window(welch.window, length: welch.fftSize)
         let k = DetectionThreshold.effectiveAverages(window: window, hop: welch.hop, averages: welch.averages)
         let model = BackgroundModel(binCount: welch.fftSize, averages: welch.averages, effectiveAverages: Double(welch.averages),
                                     backgroundQuantile: configuration.backgroundQuantile)
-        let buffer = IQBuffer(capacity: 1 << 16)
         var samples: Int64 = 0
-        try stream(first, periodograms, rate, buffer, samples: &samples) { model.add($0) }
+        try spectra(of: source, welch: periodograms, samples: &samples) { model.add($0) }
         guard model.spectra > 0 else {
             throw SpectrumError.invalidConfiguration(field: "--fft", problem: "the recording (\(samples) samples) is shorter than one spectrum (\(welch.spectrumSpan) samples)")
         }
-        let persistentFactor = pow(10, configuration.persistentMarginDB / 10)
-        let background = model.background(persistentFactor: persistentFactor)
+        let background = model.background(persistentFactor: pow(10, configuration.persistentMarginDB / 10))
         let threshold = try DetectionThreshold(pfa: configuration.pfa, cells: Double(model.spectra * welch.fftSize), effectiveAverages: k)
+        return LearnedBackground(welch: welch, sampleRate: rate, samples: samples, background: background, threshold: threshold)
+    }
+
+    public static func run<S: IQSource>(_ configuration: DetectionConfiguration, calibration: AppliedCalibration? = nil,
+                                        source makeSource: () throws -> S) throws -> OccupancyReport {
+        let learned = try learn(configuration, source: try makeSource())
+        let welch = learned.welch, rate = learned.sampleRate, background = learned.background, threshold = learned.threshold
+        let samples = learned.samples
+        let persistentFactor = pow(10, configuration.persistentMarginDB / 10)
         let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: welch.fftSize,
                                       configuration: configuration.segmentation)
         var emissions: [Emission] = []
         var ignored: Int64 = 0
         var centre: Double?
-        try stream(try makeSource(), welch, rate, buffer, samples: &ignored) { spectrum in
+        try spectra(of: try makeSource(), welch: welch, samples: &ignored) { spectrum in
             centre = spectrum.centerFrequency
             emissions += tracker.add(spectrum)
         }
@@ -114,9 +129,12 @@ public enum OccupancyAnalysis {
                                persistent: persistent, calibration: calibration)
     }
 
-    private static func stream<S: IQSource>(_ source: S, _ welch: WelchConfiguration, _ rate: Double, _ buffer: IQBuffer,
-                                            samples: inout Int64, _ body: (PowerSpectrum) -> Void) throws {
-        let estimator = try WelchEstimator(configuration: welch, sampleRate: rate)
+    /// Streams `source` through a Welch estimator, calling `body` with every spectrum; `samples`
+    /// ends as the stream's length.
+    public static func spectra<S: IQSource>(of source: S, welch: WelchConfiguration, samples: inout Int64,
+                                            _ body: (PowerSpectrum) -> Void) throws {
+        let estimator = try WelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate)
+        let buffer = IQBuffer(capacity: 1 << 16)
         while let info = try source.read(into: buffer) {
             samples = info.sampleIndex + Int64(info.count)
             estimator.process(UnsafeBufferPointer(buffer.samples), info: info, body)
