@@ -58,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandCLI",
-            dependencies: ["Signal", "Spectrum", "Radio",
+            dependencies: ["Signal", "Spectrum", "Enforcement", "Radio",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -78,7 +78,8 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport"],
+        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport",
+                                                            .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6],

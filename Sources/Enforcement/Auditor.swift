@@ -62,7 +62,8 @@ public final class Auditor {
         limits = meter.grants.map { g in
             let nominalPsd = (g.nominal?.psdDbmPerMhz ?? 0) - (g.nominal?.toleranceDb ?? 0)
             let nominalBandwidth = (g.nominal?.bandwidthHz ?? 0) * pow(10, -(g.nominal?.toleranceDb ?? 0) / 10)
-            return [(g.maxPsdDbmPerMhz, "dBm/MHz"), (g.outOfBandMaxPsdDbmPerMhz, "dBm/MHz"), (0, "dBm/MHz"),
+            // Outside the windows any energy is too much: no level is allowed (−∞).
+            return [(g.maxPsdDbmPerMhz, "dBm/MHz"), (g.outOfBandMaxPsdDbmPerMhz, "dBm/MHz"), (-.infinity, "dBm/MHz"),
                     (g.maxOccupancySeconds, "s"), (nominalPsd, "dBm/MHz"), (nominalBandwidth, "Hz")]
         }
     }
@@ -138,6 +139,7 @@ public final class Auditor {
                          startSample: span.startSample, endSample: span.endSample,
                          startTime: timed ? Timestamp(nanosecondsSinceEpoch: span.startNs) : nil,
                          endTime: timed ? Timestamp(nanosecondsSinceEpoch: span.endNs) : nil,
-                         measured: span.worstMeasured, limit: limit, unit: unit, marginDB: span.worstExcess, rule: rule.name)
+                         measured: span.worstMeasured, limit: limit, unit: unit,
+                         marginDB: rule == .outsideWindows ? .infinity : span.worstExcess, rule: rule.name)
     }
 }

@@ -48,7 +48,7 @@ struct DetectCommand: ParsableCommand {
                                            statistics: false)
             let configuration = DetectionConfiguration(welch: welch, pfa: pfa,
                                                        segmentation: SegmentationConfiguration(hangSpectra: max(0, hang)))
-            let applied = try calibrationFor(recording)
+            let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
             let report = try OccupancyAnalysis.run(configuration, calibration: applied) { try RecordingSource(recording: recording) }
             if json {
                 print(try JSONWriter.write(report.jsonValue(recording: recording.path)))
@@ -56,19 +56,6 @@ struct DetectCommand: ParsableCommand {
                 print(OccupancyText.render(report, recording: recording))
             }
         }
-    }
-
-    private func calibrationFor(_ recording: Recording) throws -> AppliedCalibration? {
-        guard let calibration else { return nil }
-        guard let gain else { throw UserFacingError(message: "--calibration needs --gain (the gain the recording was made at)") }
-        guard let data = FileManager.default.contents(atPath: calibration) else {
-            throw UserFacingError(message: "\(calibration): cannot read the calibration table")
-        }
-        let table = try CalibrationTable.decode(json: data, path: calibration)
-        guard let centre = recording.metadata.captures.first?.frequency, let rate = recording.metadata.global.sampleRate else {
-            throw UserFacingError(message: "calibration needs the recording's centre frequency and rate (--center, --rate)")
-        }
-        return AppliedCalibration(id: table.id, offsetDb: table.offset(frequency: centre, gain: gain, sampleRate: rate))
     }
 }
 

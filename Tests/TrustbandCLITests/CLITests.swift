@@ -191,3 +191,36 @@ struct DetectCLITests {
         #expect(result.err.contains(message), "\(result.err)")
     }
 }
+
+@Suite("trustband audit")
+struct AuditCLITests {
+    static let grants = Paths.repository.appendingPathComponent("Fixtures/grants/demo.json").path
+
+    @Test("audit --json finds the bundled recording's one violation: the intruder in the primary user's band outside its window")
+    func auditJSON() throws {
+        let result = try CLI.run(["audit", CLITests.demo, "--grants", Self.grants, "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        guard case .object(let report) = try JSONValue.parse(Data(result.out.utf8)), case .array(let violations) = report["violations"],
+              case .object(let v) = violations.first else { Issue.record("unexpected: \(result.out)"); return }
+        #expect(violations.count == 1)
+        #expect(v["kind"] == .string("time") && v["rule"] == .string("outside_windows"))
+        #expect(v["grant_id"] == .string("pu-1-3560.11") && v["suspect"] == .string("pu-1"))
+        // Truth: the intruder transmits 0.06–0.13 s after 06:00:00Z.
+        let start = try Timestamp(rfc3339: v["start_time"]?.stringValue ?? "")
+        let end = try Timestamp(rfc3339: v["end_time"]?.stringValue ?? "")
+        let origin = try Timestamp(rfc3339: "2026-11-24T06:00:00Z")
+        #expect(abs(Double(start.nanosecondsSinceEpoch - origin.nanosecondsSinceEpoch) / 1e9 - 0.06) < 0.1)
+        #expect(abs(Double(end.nanosecondsSinceEpoch - origin.nanosecondsSinceEpoch) / 1e9 - 0.13) < 0.1)
+        #expect(v["limit"] == .null)
+    }
+
+    @Test("audit refuses a malformed grant file naming the grant and field")
+    func badGrants() throws {
+        let file = try Paths.scratch().appendingPathComponent("grants.json")
+        let text = try String(contentsOfFile: Self.grants, encoding: .utf8).replacingOccurrences(of: "\"max_occupancy_s\": 1", with: "\"max_occupancy_s\": \"long\"")
+        try Data(text.utf8).write(to: file)
+        let result = try CLI.run(["audit", CLITests.demo, "--grants", file.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("grant 'pu-1-3560.11': max_occupancy_s: must be a number"), "\(result.err)")
+    }
+}

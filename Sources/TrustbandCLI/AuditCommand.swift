@@ -1,0 +1,82 @@
+import ArgumentParser
+import Enforcement
+import Foundation
+import Signal
+import Spectrum
+
+/// `trustband audit RECORDING --grants FILE`: every violation of the grants in a recording.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check a recording against spectrum grants: power, frequency, time and degradation violations.")
+
+    @Argument(help: "The recording to audit (its centre frequency must be known: SigMF or --center).")
+    var recording: String
+
+    @OptionGroup var source: RecordingArguments
+
+    @Option(help: "Grant file (JSON: {\"grants\": [...]}).")
+    var grants: String
+
+    @Option(name: .customLong("cal"), help: "Calibration table (JSON) for dBm; needs --gain. Without it dBFS are read as dBm.")
+    var calibration: String?
+
+    @Option(help: "Receiver gain in dB the recording was made at (for --cal).")
+    var gain: Double?
+
+    @Option(help: "Seconds a rule must stay broken before it is a violation (and stay kept to end it).")
+    var hold = 0.05
+
+    @Option(help: "Allowance over limits before a reading counts as broken, dB.")
+    var margin = 0.5
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let recording = try source.open(recording)
+            guard recording.metadata.captures.first?.frequency != nil else {
+                throw UserFacingError(message: "\(recording.path): the centre frequency is not known; pass --center (grants are in absolute Hz)")
+            }
+            guard let data = FileManager.default.contents(atPath: grants) else {
+                throw UserFacingError(message: "\(grants): cannot read the grant file")
+            }
+            let grantList = try GrantFile.decode(json: data, path: grants)
+            guard hold >= 0, hold.isFinite, margin.isFinite else { throw UserFacingError(message: "--hold and --margin must be finite, --hold ≥ 0") }
+            let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
+            let holdNs = Int64((hold * 1e9).rounded())
+            let report = try Audit.run(grants: grantList, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: margin),
+                                       calibration: applied) { try RecordingSource(recording: recording) }
+            if json {
+                print(try JSONWriter.write(report.jsonValue(recording: recording.path)))
+            } else {
+                print("recording:  \(recording.path)")
+                print("grants:     \(grantList.map(\.id).joined(separator: ", "))")
+                print("calibration: \(applied.map { "\($0.id) (\(String(format: "%+.1f", $0.offsetDb)) dB)" } ?? "none (dBFS read as dBm)")")
+                print("violations: \(report.violations.count)")
+                for v in report.violations {
+                    let when = v.startTime.map { "\($0.rfc3339) … \(v.endTime?.rfc3339 ?? "")" }
+                        ?? String(format: "%.3f … %.3f s", Double(v.startSample) / report.sampleRate, Double(v.endSample) / report.sampleRate)
+                    print(String(format: "  %@ %@ grant %@ suspect %@: measured %.2f %@, limit %.2f (%+.1f dB) %@",
+                                 v.kind.rawValue, v.rule, v.grantID, v.suspect, v.measured, v.unit, v.limit, v.marginDB, when))
+                }
+            }
+        }
+    }
+}
+
+/// Reads a calibration table and applies it to a recording's centre, rate and gain.
+enum CalibrationLoader {
+    static func load(path: String?, gain: Double?, for recording: Recording) throws -> AppliedCalibration? {
+        guard let path else { return nil }
+        guard let gain else { throw UserFacingError(message: "a calibration needs --gain (the gain the recording was made at)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UserFacingError(message: "\(path): cannot read the calibration table")
+        }
+        let table = try CalibrationTable.decode(json: data, path: path)
+        guard let centre = recording.metadata.captures.first?.frequency, let rate = recording.metadata.global.sampleRate else {
+            throw UserFacingError(message: "calibration needs the recording's centre frequency and rate (--center, --rate)")
+        }
+        return AppliedCalibration(id: table.id, offsetDb: table.offset(frequency: centre, gain: gain, sampleRate: rate))
+    }
+}
