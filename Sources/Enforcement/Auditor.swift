@@ -76,7 +76,7 @@ public final class Auditor {
         let startNs = startTime?.nanosecondsSinceEpoch ?? Int64((Double(spectrum.startSample) / rate * 1e9).rounded())
         let endNs = startNs + Int64((Double(spectrum.endSample - spectrum.startSample) / rate * 1e9).rounded())
         var finished: [Violation] = []
-        for (g, grant) in meter.grants.enumerated() {
+        for (g, grant) in meter.grants.enumerated() where readings[g].visible {
             let r = readings[g]
             let margin = configuration.marginDB
             // Duration of the transmission in progress (time rule), bridging gaps up to `release`.

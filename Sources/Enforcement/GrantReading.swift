@@ -3,6 +3,8 @@ import Spectrum
 
 /// What one spectrum says about one grant, in dBm (dBFS plus the calibration offset).
 public struct GrantReading: Sendable, Equatable {
+    /// The whole granted band lies inside the spectrum; nothing else here means anything if not.
+    public var visible: Bool
     /// Highest PSD over any 1 MHz of the granted band (the whole band if narrower), dBm/MHz.
     public var peakPsdDbmPerMhz: Double
     /// Energy in the band stands significantly above the background.
@@ -48,7 +50,10 @@ public struct GrantMeter: Sendable {
             above[k] = Double(spectrum.mean[k]) > binFactor * noise
         }
         func bin(_ f: Double) -> Int { Int(((f - centre) / width + Double(n / 2)).rounded()) }
-        func clamp(_ r: Range<Int>) -> Range<Int> { max(0, r.lowerBound)..<min(n, max(max(0, r.lowerBound), r.upperBound)) }
+        func clamp(_ r: Range<Int>) -> Range<Int> {
+            let low = min(n, max(0, r.lowerBound))
+            return low..<min(n, max(low, r.upperBound))
+        }
         func dbmPerMhz(_ sum: Double, bins: Int) -> Double { decibels(sum / (Double(bins) * width / 1e6)) + offsetDB }
         /// Highest mean PSD over `span` bins sliding within `range`, counting only windows whose
         /// power stands above the background when `significant`.
@@ -66,7 +71,8 @@ public struct GrantMeter: Sendable {
         }
         let megahertz = max(1, Int((1e6 / width).rounded()))
         return grants.map { grant in
-            let band = clamp(bin(grant.frequencyLow)..<bin(grant.frequencyHigh))
+            let unclamped = bin(grant.frequencyLow)..<bin(grant.frequencyHigh)
+            let band = clamp(unclamped)
             let bandPower = power[band.upperBound] - power[band.lowerBound]
             let bandFloor = floor[band.upperBound] - floor[band.lowerBound]
             // The band sum of M bins is close to Gamma(M·K): its threshold is far lower than one bin's.
@@ -92,7 +98,7 @@ public struct GrantMeter: Sendable {
             if grant.nominal != nil {
                 delivered = lit.isEmpty ? -.infinity : dbmPerMhz(power[lit.last! + 1] - power[lit.first!], bins: lit.last! - lit.first! + 1)
             }
-            return GrantReading(peakPsdDbmPerMhz: peak(band, span: megahertz, significant: false) ?? -.infinity, occupied: occupied,
+            return GrantReading(visible: band == unclamped && !band.isEmpty, peakPsdDbmPerMhz: peak(band, span: megahertz, significant: false) ?? -.infinity, occupied: occupied,
                                 worstOutOfBandPsdDbmPerMhz: outside, deliveredPsdDbmPerMhz: delivered,
                                 occupiedBandwidthHz: occupiedBandwidth)
         }

@@ -42,6 +42,14 @@ struct AuditCommand: ParsableCommand {
                 throw UserFacingError(message: "\(grants): cannot read the grant file")
             }
             let grantList = try GrantFile.decode(json: data, path: grants)
+            guard recording.metadata.captures.first?.datetime != nil else {
+                throw UserFacingError(message: "\(recording.path): the start time is unknown; pass --start-time (grant windows are absolute times)")
+            }
+            let rate = recording.metadata.global.sampleRate ?? 0, centre = recording.metadata.captures.first?.frequency ?? 0
+            let unseen = grantList.filter { $0.frequencyLow < centre - rate / 2 || $0.frequencyHigh > centre + rate / 2 }
+            if !unseen.isEmpty {
+                FileHandle.standardError.write(Data("trustband: warning: not wholly inside the recorded band, so not audited: \(unseen.map(\.id).joined(separator: ", "))\n".utf8))
+            }
             guard hold >= 0, hold.isFinite, margin.isFinite else { throw UserFacingError(message: "--hold and --margin must be finite, --hold ≥ 0") }
             let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
             let holdNs = Int64((hold * 1e9).rounded())

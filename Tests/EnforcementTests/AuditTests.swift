@@ -86,3 +86,16 @@ struct AuditTests {
         #expect(found.isEmpty, "\(found)")
     }
 }
+
+@Suite("Audit: grants the sensor cannot see")
+struct InvisibleGrantTests {
+    @Test("A grant outside the recorded band is not judged (no degradation for a band the sensor cannot see)")
+    func outsideBand() throws {
+        let far = Grant(id: "far", holder: "x", mno: "mno-x", frequencyLow: AuditTests.centre + 5e6, frequencyHigh: AuditTests.centre + 6e6,
+                        maxPsdDbmPerMhz: -30, outOfBandMaxPsdDbmPerMhz: -60,
+                        windows: [Grant.Window(start: AuditTests.start, end: AuditTests.start.advanced(byNanoseconds: 10_000_000_000))],
+                        maxOccupancySeconds: 10, nominal: Grant.Nominal(psdDbmPerMhz: -30, bandwidthHz: 500_000, toleranceDb: 3))
+        let found = try AuditTests.audit(AuditTests.scene(psd: -31, duration: 0.3), [far])
+        #expect(found.isEmpty, "\(found)")
+    }
+}

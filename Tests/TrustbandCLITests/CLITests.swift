@@ -214,6 +214,19 @@ struct AuditCLITests {
         #expect(v["limit"] == .null)
     }
 
+    @Test("audit of a recording without a start time asks for one, since windows are absolute")
+    func needsStartTime() throws {
+        let raw = try Paths.scratch().appendingPathComponent("demo.cs16")
+        try FileManager.default.copyItem(atPath: CLITests.demo.replacingOccurrences(of: "-meta", with: "-data"), toPath: raw.path)
+        let result = try CLI.run(["audit", raw.path, "--rate", "500000", "--center", "3.56e9", "--grants", Self.grants])
+        #expect(result.status == 1)
+        #expect(result.err.contains("pass --start-time"), "\(result.err)")
+        let timed = try CLI.run(["audit", raw.path, "--rate", "500000", "--center", "3.56e9", "--start-time", "2026-11-24T06:00:00Z",
+                                 "--grants", Self.grants, "--json"])
+        #expect(timed.status == 0, "\(timed.err)")
+        #expect(timed.out.contains("outside_windows"))
+    }
+
     @Test("audit refuses a malformed grant file naming the grant and field")
     func badGrants() throws {
         let file = try Paths.scratch().appendingPathComponent("grants.json")
