@@ -51,6 +51,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Evidence",
+            dependencies: ["Signal", "Spectrum", "Enforcement", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Radio",
             dependencies: ["CSoapySDR", "SoapyReplay", "Signal",
                            .product(name: "Logging", package: "swift-log")],
@@ -58,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandCLI",
-            dependencies: ["Signal", "Spectrum", "Enforcement", "Radio",
+            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Radio",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -75,6 +80,9 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "SpectrumTests", dependencies: ["Spectrum", "Signal", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "EnforcementTests", dependencies: ["Enforcement", "Spectrum", "Signal", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Enforcement", "Signal", "TestSupport",
+                                                          .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),

@@ -97,7 +97,7 @@ public final class Auditor {
                  r.peakPsdDbmPerMhz, r.peakPsdDbmPerMhz - grant.maxPsdDbmPerMhz),
                 (.oobMask, r.occupied && (r.worstOutOfBandPsdDbmPerMhz ?? -.infinity) > grant.outOfBandMaxPsdDbmPerMhz + margin,
                  r.worstOutOfBandPsdDbmPerMhz ?? -.infinity, (r.worstOutOfBandPsdDbmPerMhz ?? -.infinity) - grant.outOfBandMaxPsdDbmPerMhz),
-                (.outsideWindows, r.occupied && inWindow == false, r.peakPsdDbmPerMhz, 0),
+                (.outsideWindows, r.occupied && inWindow == false, r.peakPsdDbmPerMhz, r.peakPsdDbmPerMhz),  // worst = strongest
                 (.maxOccupancy, occupiedFor > grant.maxOccupancySeconds, occupiedFor, 10 * log10(max(occupiedFor, 1e-9) / grant.maxOccupancySeconds)),
             ]
             if let nominal = grant.nominal, inWindow != false {

@@ -101,3 +101,26 @@ private struct GrantReader {
         return windows
     }
 }
+
+extension GrantFile {
+    /// The grant file for `grants`, as `decode` reads it.
+    public static func encode(_ grants: [Grant]) -> JSONValue {
+        .object(JSONObject([("grants", .array(grants.map { g in
+            var o = JSONObject()
+            o["id"] = .string(g.id)
+            o["holder"] = .string(g.holder)
+            o["mno"] = .string(g.mno)
+            o["freq_low_hz"] = .number(g.frequencyLow)
+            o["freq_high_hz"] = .number(g.frequencyHigh)
+            o["max_psd_dbm_per_mhz"] = .number(g.maxPsdDbmPerMhz)
+            o["oob_max_psd_dbm_per_mhz"] = .number(g.outOfBandMaxPsdDbmPerMhz)
+            o["windows"] = .array(g.windows.map { .object(JSONObject([("start", .string($0.start.rfc3339)), ("end", .string($0.end.rfc3339))])) })
+            o["max_occupancy_s"] = .number(g.maxOccupancySeconds)
+            if let n = g.nominal {
+                o["nominal"] = .object(JSONObject([("psd_dbm_per_mhz", .number(n.psdDbmPerMhz)), ("bandwidth_hz", .number(n.bandwidthHz)),
+                                                   ("tolerance_db", .number(n.toleranceDb))]))
+            }
+            return .object(o)
+        }))]))
+    }
+}

@@ -112,6 +112,12 @@ public struct Background: Sendable, Equatable {
     /// Spectra the estimate is built from.
     public var spectra: Int
 
+    public init(floor: Double, perBin: [Double], spectra: Int) {
+        self.floor = floor
+        self.perBin = perBin
+        self.spectra = spectra
+    }
+
     /// Runs of bins whose background stands `factor` or more above the floor, bridging gaps
     /// of up to `gapBins`: stationary signals (carriers that never switch off, spurs, the
     /// receiver's DC spike).
