@@ -13,6 +13,9 @@ public struct SensorKeys: Sendable {
 
     public static let signingFile = "sensor.ed25519", agreementFile = "sensor.x25519"
 
+    /// The Ed25519 public key as hex, as the `.pub` file holds it.
+    public var signingPublicKeyHex: String { hex(signing.publicKey.rawRepresentation) }
+
     public init(signing: Curve25519.Signing.PrivateKey = .init(), agreement: Curve25519.KeyAgreement.PrivateKey = .init()) {
         self.signing = signing
         self.agreement = agreement

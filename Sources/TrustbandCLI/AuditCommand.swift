@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enforcement
+import Evidence
 import Foundation
 import Signal
 import Spectrum
@@ -32,6 +33,18 @@ struct AuditCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: "Sensor signing key (sensor.ed25519 from keygen): write a signed evidence bundle per violation.")
+    var key: String?
+
+    @Option(help: "Directory for evidence bundles (with --key).")
+    var evidenceDir: String?
+
+    @Option(help: "Sensor id recorded in evidence.")
+    var sensorID = ProcessInfo.processInfo.hostName
+
+    @Option(help: "Sensor location recorded in evidence.")
+    var location = ""
+
     func run() throws {
         try reportingErrors {
             let recording = try source.open(recording)
@@ -55,6 +68,23 @@ struct AuditCommand: ParsableCommand {
             let holdNs = Int64((hold * 1e9).rounded())
             let report = try Audit.run(grants: grantList, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: margin),
                                        calibration: applied) { try RecordingSource(recording: recording) }
+            if let key {
+                guard let evidenceDir else { throw UserFacingError(message: "--key needs --evidence-dir") }
+                let signing = try SensorKeys.loadSigningKey(key)
+                var random = SystemRandomNumberGenerator()
+                let binWidth = report.sampleRate / 1024
+                let context = EvidenceBundle.Context(sensorID: sensorID, location: location,
+                                                     noiseFloorDBFSPerBin: report.floorDBFSPerHz + 10 * log10(binWidth), fftSize: 1024,
+                                                     calibration: applied)
+                for violation in report.violations {
+                    guard let grant = grantList.first(where: { $0.id == violation.grantID }) else { continue }
+                    let path = try EvidenceBundle.write(violation, grant: grant, recording: recording, context: context, key: signing,
+                                                        into: evidenceDir, random: &random)
+                    FileHandle.standardError.write(Data("evidence: \(path)\n".utf8))
+                }
+            } else if evidenceDir != nil {
+                throw UserFacingError(message: "--evidence-dir needs --key (the sensor's signing key)")
+            }
             if json {
                 print(try JSONWriter.write(report.jsonValue(recording: recording.path)))
             } else {
@@ -65,8 +95,9 @@ struct AuditCommand: ParsableCommand {
                 for v in report.violations {
                     let when = v.startTime.map { "\($0.rfc3339) … \(v.endTime?.rfc3339 ?? "")" }
                         ?? String(format: "%.3f … %.3f s", Double(v.startSample) / report.sampleRate, Double(v.endSample) / report.sampleRate)
-                    print(String(format: "  %@ %@ grant %@ suspect %@: measured %.2f %@, limit %.2f (%+.1f dB) %@",
-                                 v.kind.rawValue, v.rule, v.grantID, v.suspect, v.measured, v.unit, v.limit, v.marginDB, when))
+                    let limit = v.limit.isFinite ? String(format: "limit %.2f (%+.1f dB)", v.limit, v.marginDB) : "none allowed"
+                    print(String(format: "  %@ %@ grant %@ suspect %@: measured %.2f %@, %@, %@",
+                                 v.kind.rawValue, v.rule, v.grantID, v.suspect, v.measured, v.unit, limit, when))
                 }
             }
         }

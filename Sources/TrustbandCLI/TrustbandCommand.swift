@@ -6,7 +6,7 @@ public struct TrustbandCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "trustband",
         abstract: "Spectrum sensing, signed violation evidence, and a consortium ledger.",
-        subcommands: [InfoCommand.self, ConvertCommand.self, ReplayCommand.self, DetectCommand.self, AuditCommand.self, RecordCommand.self,
+        subcommands: [InfoCommand.self, ConvertCommand.self, ReplayCommand.self, DetectCommand.self, AuditCommand.self, KeygenCommand.self, EvidenceCommand.self, RecordCommand.self,
                       SynthCommand.self, BenchCommand.self])
 
     public init() {}

@@ -237,3 +237,30 @@ struct AuditCLITests {
         #expect(result.err.contains("grant 'pu-1-3560.11': max_occupancy_s: must be a number"), "\(result.err)")
     }
 }
+
+@Suite("trustband keygen, audit --key, evidence verify")
+struct EvidenceCLITests {
+    @Test("A signed bundle from audit verifies against the sensor's key, and not once its record is touched")
+    func roundTrip() throws {
+        let dir = try Paths.scratch()
+        let keys = dir.appendingPathComponent("keys").path, evidence = dir.appendingPathComponent("evidence").path
+        #expect(try CLI.run(["keygen", "--out", keys]).status == 0)
+        let again = try CLI.run(["keygen", "--out", keys])
+        #expect(again.status == 1 && again.err.contains("refusing to overwrite"))
+        let audit = try CLI.run(["audit", CLITests.demo, "--grants", AuditCLITests.grants, "--key", keys + "/sensor.ed25519",
+                                 "--evidence-dir", evidence, "--sensor-id", "sensor-1"])
+        #expect(audit.status == 0, "\(audit.err)")
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: evidence)
+        #expect(bundles.count == 1)
+        let bundle = evidence + "/" + bundles[0]
+        let ok = try CLI.run(["evidence", "verify", bundle, "--pubkey", keys + "/sensor.ed25519.pub"])
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out.hasPrefix("ok: time outside_windows of pu-1-3560.11"))
+        var record = try Data(contentsOf: URL(fileURLWithPath: bundle + "/record.bin"))
+        record[record.count - 3] ^= 0x40
+        try record.write(to: URL(fileURLWithPath: bundle + "/record.bin"))
+        let bad = try CLI.run(["evidence", "verify", bundle, "--pubkey", keys + "/sensor.ed25519.pub"])
+        #expect(bad.status == 1)
+        #expect(bad.err.contains("verification failed: signature"), "\(bad.err)")
+    }
+}
