@@ -9,6 +9,9 @@ public struct AuditReport: Sendable {
     public var calibration: AppliedCalibration?
     public var samples: Int64
     public var sampleRate: Double
+    /// FFT size of the spectra measured, and the noise floor per bin of them (dBFS).
+    public var fftSize: Int
+    public var floorDBFSPerBin: Double
 }
 
 /// Audits a stream against grants in two passes (the background first, as `detect` learns it).
@@ -32,6 +35,7 @@ public enum Audit {
         violations.sort { ($0.startSample, $0.grantID, $0.rule) < ($1.startSample, $1.grantID, $1.rule) }
         let binWidth = learned.sampleRate / Double(learned.welch.fftSize)
         return AuditReport(violations: violations, floorDBFSPerHz: decibels(learned.background.floor / binWidth),
-                           calibration: calibration, samples: samples, sampleRate: learned.sampleRate)
+                           calibration: calibration, samples: samples, sampleRate: learned.sampleRate,
+                           fftSize: learned.welch.fftSize, floorDBFSPerBin: decibels(learned.background.floor))
     }
 }

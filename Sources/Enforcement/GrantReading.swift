@@ -38,15 +38,14 @@ public struct GrantMeter: Sendable {
     /// Reads every grant in `spectrum` (centre frequency known, absolute Hz).
     public func read(_ spectrum: PowerSpectrum) -> [GrantReading] {
         let n = spectrum.binCount, width = spectrum.binWidth, centre = spectrum.centerFrequency ?? 0
-        // Prefix sums of power and of background, so every window sum is two lookups.
+        // Prefix sums of power, so every window sum is two lookups.
         // Against the noise floor, not the per-bin background: a carrier that is always on is
         // background to `detect` but is exactly what an audit measures.
         let noise = background.floor
-        var power = [Double](repeating: 0, count: n + 1), floor = power
+        var power = [Double](repeating: 0, count: n + 1)
         var above = [Bool](repeating: false, count: n)
         for k in 0..<n {
             power[k + 1] = power[k] + Double(spectrum.mean[k])
-            floor[k + 1] = floor[k] + noise
             above[k] = Double(spectrum.mean[k]) > binFactor * noise
         }
         func bin(_ f: Double) -> Int { Int(((f - centre) / width + Double(n / 2)).rounded()) }
@@ -62,7 +61,7 @@ public struct GrantMeter: Sendable {
             let w = max(1, min(span, range.count))
             var best: Double?
             for start in range.lowerBound...(range.upperBound - w) {
-                let p = power[start + w] - power[start], b = floor[start + w] - floor[start]
+                let p = power[start + w] - power[start], b = noise * Double(w)
                 if significant && p <= 2 * b { continue }
                 let psd = dbmPerMhz(p, bins: w)
                 if best == nil || psd > best! { best = psd }
@@ -74,7 +73,7 @@ public struct GrantMeter: Sendable {
             let unclamped = bin(grant.frequencyLow)..<bin(grant.frequencyHigh)
             let band = clamp(unclamped)
             let bandPower = power[band.upperBound] - power[band.lowerBound]
-            let bandFloor = floor[band.upperBound] - floor[band.lowerBound]
+            let bandFloor = noise * Double(band.count)
             // The band sum of M bins is close to Gamma(M·K): its threshold is far lower than one bin's.
             let m = Double(max(1, band.count))
             let occupied = bandPower > bandFloor * (1 + max(0.5, (binFactor - 1) / m.squareRoot()))

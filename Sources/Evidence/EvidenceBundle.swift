@@ -59,9 +59,8 @@ public enum EvidenceBundle {
         let metadata = SigMFMetadata(global: SigMFGlobal(datatype: .cf32LE, sampleRate: rate, description: "Evidence excerpt", recorder: "trustband audit"),
                                      captures: [SigMFCapture(sampleStart: 0, frequency: capture?.frequency, datetime: start)],
                                      annotations: [note])
-        let written = try writer.finish(metadata: metadata)
+        try writer.finish(metadata: metadata)
         let excerptHash = Array(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: bundle + "/excerpt.sigmf-data"))))
-        _ = written
 
         let record = EvidenceRecord(
             sensorID: context.sensorID, grantID: grant.id, kind: violation.kind.rawValue, rule: violation.rule, suspect: violation.suspect,

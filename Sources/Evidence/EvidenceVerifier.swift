@@ -45,10 +45,13 @@ public enum EvidenceVerifier {
             throw EvidenceError.verificationFailed(check: "grant", problem: "grant.json does not hold grant \(record.grantID)")
         }
         let excerpt = try Recording.open(bundle + "/excerpt.sigmf-meta")
-        let welch = WelchConfiguration(fftSize: Int(record.fftSize), window: .hann, overlap: 0.5, averages: 4, statistics: false)
+        // The spectra the audit measured: detect's defaults at the recorded FFT size.
+        var welch = DetectionConfiguration().welch
+        welch.fftSize = Int(record.fftSize)
+        try welch.validate()
         let floor = pow(10, Double(record.noiseFloorMilliDBFS) / 10_000)
         let background = Background(floor: floor, perBin: [Double](repeating: floor, count: welch.fftSize), spectra: 0)
-        let k = DetectionThreshold.effectiveAverages(window: Window(.hann, length: welch.fftSize), hop: welch.hop, averages: welch.averages)
+        let k = DetectionThreshold.effectiveAverages(window: Window(welch.window, length: welch.fftSize), hop: welch.hop, averages: welch.averages)
         let spectraCount = max(1, Double(excerpt.sampleCount) / Double(welch.spectrumHop))
         let threshold = try DetectionThreshold(pfa: 1e-3, cells: spectraCount * Double(welch.fftSize), effectiveAverages: k)
         let meter = GrantMeter(grants: [grant], background: background, threshold: threshold,

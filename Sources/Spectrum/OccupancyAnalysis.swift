@@ -112,7 +112,7 @@ public enum OccupancyAnalysis {
         }
         emissions += tracker.finish()
         emissions = mergeCompanions(emissions, gapHz: Double(configuration.segmentation.gapBins + 1) * rate / Double(welch.fftSize),
-                                    together: Int64(welch.spectrumSpan), fskSpanHz: rate / 4)
+                                    togetherSamples: Int64(welch.spectrumSpan), fskSpanHz: rate / 4)
         let persistent = persistentSignals(background, threshold: persistentFactor,
                                            gapBins: configuration.segmentation.gapBins,
                                            binWidth: rate / Double(welch.fftSize), centre: centre ?? 0)
@@ -143,9 +143,9 @@ public enum OccupancyAnalysis {
 
     /// Joins emissions that are one transmission: overlapping in time by at least half of the
     /// shorter, and in frequency nearer than a quarter of the wider one's bandwidth (or the
-    /// bridged gap), or starting and ending together within `together` samples and `fskSpanHz`
+    /// bridged gap), or starting and ending together within `togetherSamples` samples and `fskSpanHz`
     /// of each other: FSK tones seen apart, spectral regrowth beside a carrier.
-    static func mergeCompanions(_ emissions: [Emission], gapHz: Double, together: Int64, fskSpanHz: Double) -> [Emission] {
+    static func mergeCompanions(_ emissions: [Emission], gapHz: Double, togetherSamples: Int64, fskSpanHz: Double) -> [Emission] {
         var merged = emissions.sorted { $0.startSample < $1.startSample }
         var changed = true
         while changed {
@@ -158,7 +158,7 @@ public enum OccupancyAnalysis {
                     let gap = max(a.frequencyLow, b.frequencyLow) - min(a.frequencyHigh, b.frequencyHigh)
                     let wider = max(a.frequencyHigh - a.frequencyLow, b.frequencyHigh - b.frequencyLow)
                     // A faint fragment right beside a strong emission is its splatter (keying transients).
-                    let splatter = overlap >= -together && abs(a.powerDBFS - b.powerDBFS) >= 20 && gap <= wider / 4
+                    let splatter = overlap >= -togetherSamples && abs(a.powerDBFS - b.powerDBFS) >= 20 && gap <= wider / 4
                     if splatter {
                         merged[i] = combine(a, b)
                         merged.remove(at: j)
@@ -167,7 +167,7 @@ public enum OccupancyAnalysis {
                     }
                     guard overlap * 2 >= shorter else { continue }
                     // FSK tones tracked apart start and stop together; independent emitters rarely do.
-                    let together = abs(a.startSample - b.startSample) <= together && abs(a.endSample - b.endSample) <= together
+                    let together = abs(a.startSample - b.startSample) <= togetherSamples && abs(a.endSample - b.endSample) <= togetherSamples
                     guard gap <= max(gapHz, wider / 4) || (together && gap <= fskSpanHz) else { continue }
                     merged[i] = combine(a, b)
                     merged.remove(at: j)

@@ -72,9 +72,8 @@ struct AuditCommand: ParsableCommand {
                 guard let evidenceDir else { throw UserFacingError(message: "--key needs --evidence-dir") }
                 let signing = try SensorKeys.loadSigningKey(key)
                 var random = SystemRandomNumberGenerator()
-                let binWidth = report.sampleRate / 1024
                 let context = EvidenceBundle.Context(sensorID: sensorID, location: location,
-                                                     noiseFloorDBFSPerBin: report.floorDBFSPerHz + 10 * log10(binWidth), fftSize: 1024,
+                                                     noiseFloorDBFSPerBin: report.floorDBFSPerBin, fftSize: report.fftSize,
                                                      calibration: applied)
                 for violation in report.violations {
                     guard let grant = grantList.first(where: { $0.id == violation.grantID }) else { continue }

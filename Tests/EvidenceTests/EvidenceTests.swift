@@ -60,9 +60,9 @@ struct EvidenceTests {
         let violation = try #require(report.violations.first)
         let key = Curve25519.Signing.PrivateKey()
         var random = SeededRandom(seed: 5)
-        let floorPerBin = report.floorDBFSPerHz + 10 * log10(2.5e6 / 1024)
         let path = try EvidenceBundle.write(violation, grant: grant, recording: recording,
-                                            context: .init(sensorID: "sensor-7", location: "lab", noiseFloorDBFSPerBin: floorPerBin, fftSize: 1024, calibration: nil),
+                                            context: .init(sensorID: "sensor-7", location: "lab", noiseFloorDBFSPerBin: report.floorDBFSPerBin,
+                                                           fftSize: report.fftSize, calibration: nil),
                                             key: key, into: dir.appendingPathComponent("evidence").path, random: &random)
         return (path, key)
     }
