@@ -6,6 +6,8 @@ set -euo pipefail
 TRUSTBAND_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SYSTEM_PACKAGES=(pkg-config libsoapysdr-dev libfftw3-dev libsqlite3-dev nlohmann-json3-dev)
 ORACLE_PACKAGES=(python3 python3-venv)
+# Headless Chromium judges whether evidence pictures (SVG) render; tests only.
+BROWSER_PACKAGES=(chromium)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -6,7 +6,8 @@ import Spectrum
 
 /// A directory a stranger can check: the signed record, the signature, the signer's public key,
 /// the grant, and the IQ excerpt (SigMF, annotated with the violation) whose SHA-256 the record
-/// carries. `record.json` repeats the record for people; it is not what is signed.
+/// carries. `record.json` repeats the record for people, and `evidence.svg` draws it (PSD against
+/// the grant's limit and mask, waterfall of the excerpt); neither is what is signed.
 public enum EvidenceBundle {
     /// Context the record needs beyond the violation itself.
     public struct Context: Sendable {
@@ -78,6 +79,8 @@ public enum EvidenceBundle {
         try Data((hex(key.publicKey.rawRepresentation) + "\n").utf8).write(to: URL(fileURLWithPath: bundle + "/sensor.ed25519.pub"))
         try Data(JSONWriter.write(GrantFile.encode([grant])).utf8).write(to: URL(fileURLWithPath: bundle + "/grant.json"))
         try Data(JSONWriter.write(record.jsonValue).utf8).write(to: URL(fileURLWithPath: bundle + "/record.json"))
+        let picture = try picture(excerptPath: bundle + "/excerpt.sigmf-meta", violation: violation, excerptStart: first, grant: grant, context: context)
+        try Data(picture.svg().utf8).write(to: URL(fileURLWithPath: bundle + "/evidence.svg"))
         return bundle
     }
 }
