@@ -56,6 +56,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Ledger",
+            dependencies: ["Signal", "Evidence", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Radio",
             dependencies: ["CSoapySDR", "SoapyReplay", "Signal",
                            .product(name: "Logging", package: "swift-log")],
@@ -63,7 +68,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandCLI",
-            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Radio",
+            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Ledger", "Radio",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -83,6 +88,9 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Enforcement", "Signal", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Evidence", "Signal", "TestSupport",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),

@@ -66,9 +66,9 @@ public struct SensorKeys: Sendable {
     }
 }
 
-func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { bytes.map { String(format: "%02x", $0) }.joined() }
+package func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { bytes.map { String(format: "%02x", $0) }.joined() }
 
-func unhex(_ text: String) -> Data? {
+package func unhex(_ text: String) -> Data? {
     let chars = Array(text.utf8)
     guard chars.count % 2 == 0 else { return nil }
     var out = Data(capacity: chars.count / 2)

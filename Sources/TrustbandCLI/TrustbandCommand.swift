@@ -7,7 +7,7 @@ public struct TrustbandCommand: ParsableCommand {
         commandName: "trustband",
         abstract: "Spectrum sensing, signed violation evidence, and a consortium ledger.",
         subcommands: [InfoCommand.self, ConvertCommand.self, ReplayCommand.self, DetectCommand.self, AuditCommand.self, KeygenCommand.self, EvidenceCommand.self, RecordCommand.self,
-                      SynthCommand.self, BenchCommand.self])
+                      SynthCommand.self, ContractCommand.self, BenchCommand.self])
 
     public init() {}
 }

@@ -1,0 +1,150 @@
+import Evidence
+
+extension Transaction {
+    static let version: UInt16 = 1
+
+    private var bodyCode: UInt8 {
+        switch body {
+        case .register: return 1
+        case .topUp: return 2
+        case .withdraw: return 3
+        case .offer: return 4
+        case .demand: return 5
+        case .closeRound: return 6
+        case .authorize: return 7
+        case .evidence: return 8
+        case .vote: return 9
+        case .equivocation: return 10
+        }
+    }
+
+    /// The signed bytes: magic `TBTX`, version, body code, signer, nonce, then the body's fields
+    /// in a fixed order (integers big-endian, strings and bytes u32-length-prefixed).
+    public var canonicalBytes: [UInt8] {
+        var w = CanonicalWriter()
+        for b in "TBTX".utf8 { w.u8(b) }
+        w.u16(Self.version)
+        w.u8(bodyCode)
+        w.string(signer)
+        w.u64(nonce)
+        switch body {
+        case .register(let role, let signingKey, let agreementKey, let deposit):
+            w.u8(role.code); w.data(signingKey); w.data(agreementKey); w.i64(deposit)
+        case .topUp(let amount), .withdraw(let amount):
+            w.i64(amount)
+        case .offer(let o):
+            w.string(o.id); w.i64(o.frequencyLowHz); w.i64(o.frequencyHighHz); w.string(o.area); w.i64(o.startNs); w.i64(o.endNs)
+            w.i64(o.unitPriceMilli); w.i64(o.deposit)
+            w.i64(o.rules.maxPsdMilliDbmPerMHz); w.i64(o.rules.outOfBandMaxMilliDbmPerMHz); w.i64(o.rules.maxOccupancyNs)
+            w.optional(o.rules.nominalPsdMilliDbmPerMHz); w.optional(o.rules.nominalToleranceMilliDB)
+        case .demand(let d):
+            w.string(d.id); w.i64(d.bandwidthHz); w.i64(d.durationNs); w.string(d.area); w.i64(d.startNs); w.i64(d.deposit)
+        case .closeRound:
+            break
+        case .authorize(let grantID, let sealed):
+            w.string(grantID); w.data(sealed.encapsulatedKey); w.data(sealed.ciphertext); w.data(sealed.signature)
+        case .evidence(let record, let signature):
+            w.data(record); w.data(signature)
+        case .vote(let caseID, let guilty):
+            w.string(caseID); w.bool(guilty)
+        case .equivocation(let first, let second):
+            for v in [first, second] { w.data(v.vote.canonicalBytes); w.data(v.signature) }
+        }
+        return w.bytes
+    }
+
+    /// Decodes canonical bytes, refusing anything `canonicalBytes` would not have produced.
+    public init(canonical bytes: [UInt8]) throws(LedgerError) {
+        do {
+            var r = CanonicalReader(bytes)
+            for b in "TBTX".utf8 where try r.u8("magic") != b { throw LedgerError.malformed(problem: "not a Trustband transaction (magic)") }
+            let version = try r.u16("version")
+            guard version == Self.version else { throw LedgerError.malformed(problem: "version \(version) is not \(Self.version)") }
+            let code = try r.u8("kind")
+            let signer = try r.string("signer"), nonce = try r.u64("nonce")
+            let body: Body
+            switch code {
+            case 1:
+                let roleCode = try r.u8("role")
+                guard let role = Role(code: roleCode) else { throw LedgerError.malformed(problem: "role code \(roleCode)") }
+                body = .register(role: role, signingKey: try r.data("signing_key"), agreementKey: try r.data("agreement_key"), deposit: try r.i64("deposit"))
+            case 2: body = .topUp(amount: try r.i64("amount"))
+            case 3: body = .withdraw(amount: try r.i64("amount"))
+            case 4:
+                let id = try r.string("id"), low = try r.i64("freq_low_hz"), high = try r.i64("freq_high_hz"), area = try r.string("area")
+                let start = try r.i64("start_ns"), end = try r.i64("end_ns"), price = try r.i64("unit_price_milli"), deposit = try r.i64("deposit")
+                let rules = UsageRules(maxPsdMilliDbmPerMHz: try r.i64("max_psd"), outOfBandMaxMilliDbmPerMHz: try r.i64("oob_max_psd"),
+                                       maxOccupancyNs: try r.i64("max_occupancy_ns"), nominalPsdMilliDbmPerMHz: try r.optional("nominal_psd"),
+                                       nominalToleranceMilliDB: try r.optional("nominal_tolerance"))
+                body = .offer(OfferRequest(id: id, frequencyLowHz: low, frequencyHighHz: high, area: area, startNs: start, endNs: end,
+                                           unitPriceMilli: price, deposit: deposit, rules: rules))
+            case 5:
+                body = .demand(DemandRequest(id: try r.string("id"), bandwidthHz: try r.i64("bandwidth_hz"), durationNs: try r.i64("duration_ns"),
+                                             area: try r.string("area"), startNs: try r.i64("start_ns"), deposit: try r.i64("deposit")))
+            case 6: body = .closeRound
+            case 7:
+                let grant = try r.string("grant_id")
+                body = .authorize(grantID: grant, sealed: SealedAuthorization(encapsulatedKey: try r.data("encapsulated_key"),
+                                                                             ciphertext: try r.data("ciphertext"), signature: try r.data("signature")))
+            case 8: body = .evidence(record: try r.data("record"), signature: try r.data("signature"))
+            case 9: body = .vote(caseID: try r.string("case_id"), guilty: try r.bool("guilty"))
+            case 10:
+                var votes: [SignedVote] = []
+                for n in 0..<2 {
+                    let vote = try ConsensusVote(canonical: try r.data("vote[\(n)]"))
+                    votes.append(SignedVote(vote: vote, signature: try r.data("vote[\(n)].signature")))
+                }
+                body = .equivocation(first: votes[0], second: votes[1])
+            default: throw LedgerError.malformed(problem: "unknown transaction kind \(code)")
+            }
+            try r.finish()
+            self.init(signer: signer, nonce: nonce, body: body)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .malformed(problem: "\(error)")
+        }
+    }
+}
+
+extension SignedTransaction {
+    /// Wire form: the transaction's canonical bytes and the signature, each length-prefixed.
+    public var wireBytes: [UInt8] {
+        var w = CanonicalWriter()
+        w.data(transaction.canonicalBytes)
+        w.data(signature)
+        return w.bytes
+    }
+
+    public init(wire bytes: [UInt8]) throws(LedgerError) {
+        var r = CanonicalReader(bytes)
+        do {
+            let tx = try r.data("transaction", limit: 1 << 20)
+            let signature = try r.data("signature")
+            try r.finish()
+            self.init(transaction: try Transaction(canonical: tx), signature: signature)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .malformed(problem: "\(error)")
+        }
+    }
+}
+
+extension ConsensusVote {
+    public init(canonical bytes: [UInt8]) throws(LedgerError) {
+        var r = CanonicalReader(bytes)
+        do {
+            for b in "TBVO".utf8 where try r.u8("magic") != b { throw LedgerError.malformed(problem: "not a consensus vote") }
+            guard try r.u16("version") == 1 else { throw LedgerError.malformed(problem: "vote version") }
+            guard let step = Step(rawValue: try r.u8("step")) else { throw LedgerError.malformed(problem: "vote step") }
+            self.init(step: step, height: try r.i64("height"), round: try r.i64("round"), blockHash: try r.data("block_hash"),
+                      validator: try r.string("validator"))
+            try r.finish()
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .malformed(problem: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Crypto
+import Evidence
+
+/// A request to change the ledger, by one account, with that account's next nonce.
+public struct Transaction: Sendable, Equatable {
+    public var signer: String
+    public var nonce: UInt64
+    public var body: Body
+
+    public init(signer: String, nonce: UInt64, body: Body) {
+        self.signer = signer
+        self.nonce = nonce
+        self.body = body
+    }
+
+    public enum Body: Sendable, Equatable {
+        /// A new account named `signer`, with its keys; `deposit` is staked from the tokens the
+        /// genesis allocated to its signing key.
+        case register(role: Role, signingKey: [UInt8], agreementKey: [UInt8], deposit: Int64)
+        case topUp(amount: Int64)
+        case withdraw(amount: Int64)
+        case offer(OfferRequest)
+        case demand(DemandRequest)
+        /// Distributes the open round's demands over the live offers.
+        case closeRound
+        /// An MNO's sealed, signed authorization for a grant's holder.
+        case authorize(grantID: String, sealed: SealedAuthorization)
+        /// A sensor's signed evidence record (canonical bytes) and its signature.
+        case evidence(record: [UInt8], signature: [UInt8])
+        case vote(caseID: String, guilty: Bool)
+        /// Two conflicting signed consensus votes by one validator.
+        case equivocation(first: SignedVote, second: SignedVote)
+    }
+
+    /// What the body is, in the spelling of scenario files and receipts.
+    public var kind: String {
+        switch body {
+        case .register: return "register"
+        case .topUp: return "top_up"
+        case .withdraw: return "withdraw"
+        case .offer: return "offer"
+        case .demand: return "demand"
+        case .closeRound: return "close_round"
+        case .authorize: return "authorize"
+        case .evidence: return "evidence"
+        case .vote: return "vote"
+        case .equivocation: return "equivocation"
+        }
+    }
+
+    /// SHA-256 of the canonical bytes, hex: the transaction's identity.
+    public var id: String { hex(SHA256.hash(data: canonicalBytes)) }
+
+    /// Signs with `key`.
+    public func signed(by key: Curve25519.Signing.PrivateKey) throws -> SignedTransaction {
+        SignedTransaction(transaction: self, signature: Array(try key.signature(for: canonicalBytes)))
+    }
+}
+
+public struct OfferRequest: Sendable, Equatable {
+    public var id: String
+    public var frequencyLowHz: Int64, frequencyHighHz: Int64
+    public var area: String
+    public var startNs: Int64, endNs: Int64
+    public var unitPriceMilli: Int64
+    public var deposit: Int64
+    public var rules: UsageRules
+
+    public init(id: String, frequencyLowHz: Int64, frequencyHighHz: Int64, area: String, startNs: Int64, endNs: Int64,
+                unitPriceMilli: Int64, deposit: Int64, rules: UsageRules) {
+        self.id = id
+        self.frequencyLowHz = frequencyLowHz
+        self.frequencyHighHz = frequencyHighHz
+        self.area = area
+        self.startNs = startNs
+        self.endNs = endNs
+        self.unitPriceMilli = unitPriceMilli
+        self.deposit = deposit
+        self.rules = rules
+    }
+}
+
+public struct DemandRequest: Sendable, Equatable {
+    public var id: String
+    public var bandwidthHz: Int64
+    public var durationNs: Int64
+    public var area: String
+    public var startNs: Int64
+    public var deposit: Int64
+
+    public init(id: String, bandwidthHz: Int64, durationNs: Int64, area: String, startNs: Int64, deposit: Int64) {
+        self.id = id
+        self.bandwidthHz = bandwidthHz
+        self.durationNs = durationNs
+        self.area = area
+        self.startNs = startNs
+        self.deposit = deposit
+    }
+}
+
+/// A transaction and its signer's Ed25519 signature over its canonical bytes.
+public struct SignedTransaction: Sendable, Equatable {
+    public var transaction: Transaction
+    public var signature: [UInt8]
+
+    public init(transaction: Transaction, signature: [UInt8]) {
+        self.transaction = transaction
+        self.signature = signature
+    }
+
+    public var id: String { transaction.id }
+}
+
+/// A consensus vote as validators sign it (the Consensus target uses this layout).
+public struct ConsensusVote: Sendable, Equatable {
+    public enum Step: UInt8, Sendable { case prevote = 1, precommit = 2 }
+
+    public var step: Step
+    public var height: Int64
+    public var round: Int64
+    /// The block voted for; empty for a nil vote.
+    public var blockHash: [UInt8]
+    public var validator: String
+
+    public init(step: Step, height: Int64, round: Int64, blockHash: [UInt8], validator: String) {
+        self.step = step
+        self.height = height
+        self.round = round
+        self.blockHash = blockHash
+        self.validator = validator
+    }
+
+    public var canonicalBytes: [UInt8] {
+        var w = CanonicalWriter()
+        for b in "TBVO".utf8 { w.u8(b) }
+        w.u16(1)
+        w.u8(step.rawValue)
+        w.i64(height)
+        w.i64(round)
+        w.data(blockHash)
+        w.string(validator)
+        return w.bytes
+    }
+}
+
+public struct SignedVote: Sendable, Equatable {
+    public var vote: ConsensusVote
+    public var signature: [UInt8]
+
+    public init(vote: ConsensusVote, signature: [UInt8]) {
+        self.vote = vote
+        self.signature = signature
+    }
+}

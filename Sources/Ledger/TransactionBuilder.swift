@@ -1,0 +1,134 @@
+import Crypto
+import Evidence
+import Foundation
+import Signal
+
+/// Turns one scenario transaction (JSON) into a signed transaction. Missing nonces are the
+/// signer's next; with dev signing, missing signatures, keys, seals and evidence signatures
+/// come from `DevKeys`. The contract is read (never changed) for those defaults.
+struct TransactionBuilder {
+    let field: ScenarioField
+    let contract: Contract
+    let devSign: Bool
+
+    func build() throws(LedgerError) -> SignedTransaction {
+        let signer = try field.string("signer"), type = try field.string("type")
+        let nonce = try field.optionalInt("nonce").map { UInt64(max(0, $0)) } ?? ((contract.accounts[signer]?.nonce ?? 0) + 1)
+        let tx = Transaction(signer: signer, nonce: nonce, body: try body(type: type, signer: signer))
+        if field.has("signature") { return SignedTransaction(transaction: tx, signature: try field.bytes("signature")) }
+        guard devSign else { throw field.fail("signature", "is required (or run with --dev-sign)") }
+        do { return try tx.signed(by: DevKeys.signing(signer)) } catch { throw .malformed(problem: "signing: \(error)") }
+    }
+
+    private func body(type: String, signer: String) throws(LedgerError) -> Transaction.Body {
+        let f = field
+        switch type {
+        case "register":
+            let roleName = try f.string("role")
+            guard let role = Role(rawValue: roleName) else { throw f.fail("role", "\(roleName) is not one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            let keys = try Scenario.keys(f, id: signer, devSign: devSign)
+            return .register(role: role, signingKey: keys.signing, agreementKey: keys.agreement, deposit: try f.int("deposit"))
+        case "top_up": return .topUp(amount: try f.int("amount"))
+        case "withdraw": return .withdraw(amount: try f.int("amount"))
+        case "offer":
+            var nominalPsd: Int64?, tolerance: Int64?
+            if f.has("nominal") {
+                let n = try f.object("nominal")
+                nominalPsd = try n.milli("psd_dbm_per_mhz")
+                tolerance = try n.milli("tolerance_db")
+            }
+            let rules = UsageRules(maxPsdMilliDbmPerMHz: try f.milli("max_psd_dbm_per_mhz"), outOfBandMaxMilliDbmPerMHz: try f.milli("oob_max_psd_dbm_per_mhz"),
+                                   maxOccupancyNs: try f.duration("max_occupancy"), nominalPsdMilliDbmPerMHz: nominalPsd, nominalToleranceMilliDB: tolerance)
+            return .offer(OfferRequest(id: try f.string("id"), frequencyLowHz: try f.int("freq_low_hz"), frequencyHighHz: try f.int("freq_high_hz"),
+                                       area: try f.string("area"), startNs: try f.time("start"), endNs: try f.time("end"),
+                                       unitPriceMilli: try f.int("unit_price_milli"), deposit: try f.int("deposit"), rules: rules))
+        case "demand":
+            return .demand(DemandRequest(id: try f.string("id"), bandwidthHz: try f.int("bandwidth_hz"), durationNs: try f.duration("duration"),
+                                         area: try f.string("area"), startNs: try f.optionalTime("start") ?? 0, deposit: try f.int("deposit")))
+        case "close_round": return .closeRound
+        case "authorize": return try authorize(signer: signer)
+        case "evidence": return try evidence(signer: signer)
+        case "vote":
+            let caseID: String
+            if let index = try f.optionalInt("case_index") {
+                guard index >= 0, index < contract.cases.count else { throw f.fail("case_index", "there are \(contract.cases.count) cases so far") }
+                caseID = contract.cases[Int(index)].id
+            } else {
+                caseID = try f.string("case")
+            }
+            return .vote(caseID: caseID, guilty: try f.bool("guilty"))
+        case "equivocation": return try equivocation()
+        default:
+            throw f.fail("type", "\(type) is not one of register, top_up, withdraw, offer, demand, close_round, authorize, evidence, vote, equivocation")
+        }
+    }
+
+    private func authorize(signer: String) throws(LedgerError) -> Transaction.Body {
+        let grantID = try field.string("grant_id")
+        if field.has("sealed") {
+            let s = try field.object("sealed")
+            return .authorize(grantID: grantID, sealed: SealedAuthorization(encapsulatedKey: try s.bytes("encapsulated_key"),
+                                                                           ciphertext: try s.bytes("ciphertext"), signature: try s.bytes("signature")))
+        }
+        guard devSign else { throw field.fail("sealed", "is required (or run with --dev-sign)") }
+        guard let g = contract.grants.first(where: { $0.id == grantID }), let holder = contract.accounts[g.holder],
+              let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: holder.agreementKey) else {
+            throw field.fail("grant_id", "no grant \(grantID) with a registered holder to seal for")
+        }
+        do {
+            return .authorize(grantID: grantID, sealed: try SealedAuthorization.seal(AuthorizationMessage(grant: g, note: try field.optionalString("note") ?? ""),
+                                                                                    to: key, signedBy: DevKeys.signing(signer)))
+        } catch let error as LedgerError { throw error } catch { throw .malformed(problem: "sealing: \(error)") }
+    }
+
+    private func evidence(signer: String) throws(LedgerError) -> Transaction.Body {
+        if field.has("record_hex") {
+            return .evidence(record: try field.bytes("record_hex"), signature: try field.bytes("record_signature", count: 64))
+        }
+        guard devSign else { throw field.fail("record_hex", "is required (or a record object, with --dev-sign)") }
+        let r = try field.object("record")
+        let grantID = try r.string("grant_id"), kind = try r.string("kind")
+        let grant = contract.grants.first { $0.id == grantID }
+        let suspect = try r.optionalString("suspect") ?? (kind == "degradation" ? grant?.mno : grant?.holder) ?? ""
+        let record = EvidenceRecord(
+            sensorID: signer, grantID: grantID, kind: kind, rule: try r.optionalString("rule") ?? kind, suspect: suspect,
+            startNs: try r.time("start"), endNs: try r.time("end"), centerHz: try r.optionalInt("center_hz") ?? 0,
+            sampleRateMilliHz: try r.optionalInt("sample_rate_milli_hz") ?? 0, unit: try r.optionalString("unit") ?? "dBm/MHz",
+            measuredMilli: r.has("measured") ? try r.milli("measured") : 0, limitMilli: r.has("limit") ? try r.milli("limit") : nil,
+            marginMilliDB: r.has("margin_db") ? try r.milli("margin_db") : nil, noiseFloorMilliDBFS: 0, fftSize: 1024,
+            calibrationID: "none", calibrationOffsetMilliDB: 0, location: try r.optionalString("location") ?? "",
+            excerptSHA256: r.has("excerpt_sha256") ? try r.bytes("excerpt_sha256", count: 32) : Array(SHA256.hash(data: Data("\(grantID) \(kind)".utf8))),
+            nonce: Array(SHA256.hash(data: Data("nonce \(r.path) \(try r.optionalString("nonce") ?? "")".utf8)).prefix(16)))
+        let bytes = record.canonicalBytes
+        do { return .evidence(record: bytes, signature: Array(try DevKeys.signing(signer).signature(for: bytes))) } catch {
+            throw .malformed(problem: "signing evidence: \(error)")
+        }
+    }
+
+    private func equivocation() throws(LedgerError) -> Transaction.Body {
+        let f = field
+        let stepName = try f.string("step")
+        guard let step: ConsensusVote.Step = stepName == "prevote" ? .prevote : stepName == "precommit" ? .precommit : nil else {
+            throw f.fail("step", "must be prevote or precommit")
+        }
+        let validator = try f.string("validator"), height = try f.int("height"), round = try f.int("round")
+        let hashes = try f.array("block_hashes")
+        guard hashes.count == 2 else { throw f.fail("block_hashes", "must hold two hashes") }
+        var votes: [SignedVote] = []
+        for (n, h) in hashes.enumerated() {
+            guard let text = h.stringValue, let hash = unhex(text) else { throw f.fail("block_hashes[\(n)]", "must be hex") }
+            let vote = ConsensusVote(step: step, height: height, round: round, blockHash: Array(hash), validator: validator)
+            if f.has("signatures") {
+                let sigs = try f.array("signatures")
+                guard n < sigs.count, let s = sigs[n].stringValue, let sig = unhex(s) else { throw f.fail("signatures[\(n)]", "must be hex") }
+                votes.append(SignedVote(vote: vote, signature: Array(sig)))
+            } else {
+                guard devSign else { throw f.fail("signatures", "are required (or run with --dev-sign)") }
+                do { votes.append(SignedVote(vote: vote, signature: Array(try DevKeys.signing(validator).signature(for: vote.canonicalBytes)))) } catch {
+                    throw .malformed(problem: "signing vote: \(error)")
+                }
+            }
+        }
+        return .equivocation(first: votes[0], second: votes[1])
+    }
+}
