@@ -1,0 +1,120 @@
+import Crypto
+import Foundation
+import Testing
+@testable import Ledger
+import Signal
+
+/// Seeded random histories, valid and invalid transactions mixed, blocks at random times with
+/// random proposers. After every transaction: tokens are conserved, offers are never
+/// overbooked, locks match live offers, and a rejected transaction left the state untouched.
+/// Replaying the same history gives the same state, bit for bit.
+@Suite("Ledger properties")
+struct PropertyTests {
+    static let users = ["pu-1", "pu-2", "pbs-1"], mnos = ["mno-a", "mno-b"], validators = ["v1", "v2", "v3", "v4"]
+
+    /// One random transaction: often valid, sometimes not.
+    static func randomTransaction(_ f: LedgerFixture, _ rng: inout SeededRandom) -> SignedTransaction {
+        let c = f.contract
+        func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &rng)] }
+        let user = pick(users), mno = pick(mnos)
+        switch Int.random(in: 0..<100, using: &rng) {
+        case 0..<8: return f.tx(user, .topUp(amount: Int64.random(in: -5...400, using: &rng)))
+        case 8..<16: return f.tx(pick(users + mnos), .withdraw(amount: Int64.random(in: 1...3_000, using: &rng)))
+        case 16..<30:
+            let band = Int64.random(in: 1...40, using: &rng) * 1_000_000
+            return f.tx(mno, LedgerFixture.offer("o\(Int.random(in: 0..<60, using: &rng))", low: 3_400_000_000 + Int64.random(in: 0..<20, using: &rng) * 10_000_000,
+                                                  bandwidth: band, area: pick(["cell-1", "cell-2"]), start: f.time - 60_000_000_000,
+                                                  hours: Int64.random(in: 1...4, using: &rng), price: Int64.random(in: 0...20, using: &rng),
+                                                  deposit: Int64.random(in: 0...1_500, using: &rng)))
+        case 30..<48:
+            return f.tx(user, .demand(DemandRequest(id: "d\(Int.random(in: 0..<200, using: &rng))", bandwidthHz: Int64.random(in: 1...25, using: &rng) * 1_000_000,
+                                                    durationNs: Int64.random(in: 60...7_200, using: &rng) * 1_000_000_000, area: pick(["cell-1", "cell-2"]),
+                                                    startNs: 0, deposit: Int64.random(in: 0...600, using: &rng))))
+        case 48..<56: return f.tx(pick(mnos + validators + users), .closeRound)
+        case 56..<70:
+            guard let grant = c.grants.isEmpty ? nil : pick(c.grants) else { return f.tx(user, .closeRound) }
+            let kind = pick(["power", "frequency", "time", "degradation"])
+            let wrongSuspect = Int.random(in: 0..<10, using: &rng) == 0
+            return f.tx(pick(["sensor-1", "sensor-1", "pu-1"]),
+                        f.evidence(by: "sensor-1", grant: grant.id, kind: kind, rule: kind, suspect: wrongSuspect ? "pu-2" : nil,
+                                   startNs: grant.startNs + Int64.random(in: 0..<50, using: &rng) * 10_000_000_000, nonce: UInt8.random(in: 0...255, using: &rng)))
+        case 70..<88:
+            guard let k = c.cases.isEmpty ? nil : pick(c.cases) else { return f.tx(pick(validators), .topUp(amount: 1)) }
+            return f.tx(pick(validators + ["pu-1"]), .vote(caseID: k.id, guilty: Bool.random(using: &rng)))
+        case 88..<93: return f.tx(user, .topUp(amount: 1), key: pick(users))  // maybe the wrong key
+        case 93..<97: return f.tx(user, .topUp(amount: 1), nonce: UInt64.random(in: 0...3, using: &rng))  // maybe replayed
+        default:
+            let v = pick(validators)
+            func vote(_ h: UInt8) -> SignedVote {
+                let vote = ConsensusVote(step: .prevote, height: Int64.random(in: 1...3, using: &rng), round: 0, blockHash: Array(repeating: h, count: 32), validator: v)
+                return SignedVote(vote: vote, signature: Array(try! DevKeys.signing(v).signature(for: vote.canonicalBytes)))
+            }
+            return f.tx("sensor-1", .equivocation(first: vote(1), second: vote(UInt8.random(in: 1...2, using: &rng))))
+        }
+    }
+
+    static func checkInvariants(_ c: Contract, genesisTotal: Int64) -> [String] {
+        var problems: [String] = []
+        let s = c.supply
+        if s.balances + s.deposits + s.escrow + s.treasury + s.allocations != genesisTotal { problems.append("tokens not conserved: \(s)") }
+        for o in c.offers {
+            let granted = c.grants.filter { $0.offerID == o.id }
+            if o.grantedHz > o.bandwidthHz || granted.reduce(0, { $0 + $1.frequencyHighHz - $1.frequencyLowHz }) != o.grantedHz {
+                problems.append("offer \(o.id) overbooked or miscounted")
+            }
+            let sorted = granted.sorted { $0.frequencyLowHz < $1.frequencyLowHz }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where a.frequencyHighHz > b.frequencyLowHz { problems.append("grants \(a.id) and \(b.id) overlap") }
+            if let first = sorted.first, first.frequencyLowHz < o.frequencyLowHz { problems.append("grant below offer \(o.id)") }
+            if let last = sorted.last, last.frequencyHighHz > o.frequencyHighHz { problems.append("grant above offer \(o.id)") }
+        }
+        for (id, a) in c.accounts {
+            let locks = c.offers.filter { $0.mno == id && !$0.released }.reduce(0) { $0 + $1.deposit }
+            if a.locked != locks { problems.append("\(id) locks \(a.locked), live offers \(locks)") }
+            if a.balance < 0 || a.deposit < 0 || a.trustMilli < 0 || a.trustMilli > c.parameters.trustMaxMilli { problems.append("\(id) out of range") }
+        }
+        return problems
+    }
+
+    @Test("Random histories conserve tokens, never overbook, and rejected transactions change nothing", arguments: 0..<24)
+    func randomHistory(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        var f = LedgerFixture()
+        let total = f.tokenTotal
+        var history: [(BlockContext, [SignedTransaction])] = []
+        f.nextBlock()
+        var block: [SignedTransaction] = []
+        for (role, id) in [(Role.mno, "mno-a"), (.mno, "mno-b"), (.pu, "pu-1"), (.pu, "pu-2"), (.pbs, "pbs-1"), (.sensor, "sensor-1")] {
+            let tx = f.tx(id, LedgerFixture.register(role, id, deposit: id.hasPrefix("mno") ? 8_000 : 100))
+            _ = f.contract.apply(tx)
+            block.append(tx)
+        }
+        var accepted = 0
+        for step in 0..<400 {
+            if Int.random(in: 0..<6, using: &rng) == 0 {
+                history.append((BlockContext(height: f.height, timeNs: f.time, proposer: f.proposer), block))
+                block = []
+                f.nextBlock(seconds: Int64.random(in: 1...900, using: &rng), proposer: Self.validators[Int.random(in: 0..<4, using: &rng)])
+            }
+            let tx = Self.randomTransaction(f, &rng)
+            let before = f.contract.canonicalState
+            let result = f.contract.apply(tx)
+            block.append(tx)
+            if result.isSuccess { accepted += 1 } else {
+                #expect(f.contract.canonicalState == before, "seed \(seed) step \(step): rejected \(tx.transaction.kind) changed the state")
+            }
+            let problems = Self.checkInvariants(f.contract, genesisTotal: total)
+            #expect(problems.isEmpty, "seed \(seed) step \(step) after \(tx.transaction.kind): \(problems)")
+            if !problems.isEmpty { return }
+        }
+        history.append((BlockContext(height: f.height, timeNs: f.time, proposer: f.proposer), block))
+        #expect(accepted > 100, "the history exercised the rules: \(accepted) accepted")
+        #expect(!f.contract.grants.isEmpty && f.contract.cases.contains { $0.verdict != .open }, "seed \(seed): grants and decided cases")
+
+        // Replaying the history from genesis reaches the same state, bit for bit.
+        var replay = LedgerFixture().contract
+        for (context, txs) in history { _ = replay.apply(block: context, txs) }
+        var original = f.contract
+        _ = original.endBlock(BlockContext(height: f.height, timeNs: f.time, proposer: f.proposer))
+        #expect(replay.stateHash == original.stateHash, "seed \(seed)")
+    }
+}
