@@ -91,6 +91,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Evidence", "Signal", "TestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["Oracles"],
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),

@@ -13,7 +13,7 @@ public enum FixedPoint {
     public static func ln(_ y: Int64) -> Int128 {
         precondition(y >= 1, "ln needs y ≥ 1")
         let k = 63 - y.leadingZeroBitCount
-        let m = Int128(y) * one >> k
+        let m = (Int128(y) * one) >> k  // (`>>` binds tighter than `*` in Swift)
         let z = (m - one) * one / (m + one), z2 = z * z / one
         var sum: Int128 = 0, term = z, n: Int128 = 1
         while term != 0 {

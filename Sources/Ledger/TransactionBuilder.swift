@@ -51,8 +51,8 @@ struct TransactionBuilder {
         case "vote":
             let caseID: String
             if let index = try f.optionalInt("case_index") {
-                guard index >= 0, index < contract.cases.count else { throw f.fail("case_index", "there are \(contract.cases.count) cases so far") }
-                caseID = contract.cases[Int(index)].id
+                // An index past the cases so far names no case: the contract rejects the vote.
+                caseID = index >= 0 && index < contract.cases.count ? contract.cases[Int(index)].id : "case_index \(index)"
             } else {
                 caseID = try f.string("case")
             }
