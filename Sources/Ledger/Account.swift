@@ -42,23 +42,20 @@ public struct Account: Sendable, Equatable {
     public var available: Int64 { deposit - locked }
 }
 
-/// Spectrum an MNO offers for a distribution round, with the usage rules its grants carry.
+/// Spectrum an MNO offers for a distribution round: the terms it posted, and what has been
+/// granted of it.
+@dynamicMemberLookup
 public struct Offer: Sendable, Equatable {
-    public var id: String
     public var mno: String
-    public var frequencyLowHz: Int64, frequencyHighHz: Int64
-    public var area: String
-    public var startNs: Int64, endNs: Int64
-    /// Thousandths of a token per MHz·second.
-    public var unitPriceMilli: Int64
-    public var deposit: Int64
-    public var rules: UsageRules
+    public var terms: OfferRequest
     /// Hz from the bottom of the band already granted.
     public var grantedHz: Int64 = 0
     /// The deposit has been unlocked (the offer ended).
     public var released = false
 
-    public var bandwidthHz: Int64 { frequencyHighHz - frequencyLowHz }
+    public subscript<T>(dynamicMember path: KeyPath<OfferRequest, T>) -> T { terms[keyPath: path] }
+
+    public var bandwidthHz: Int64 { terms.frequencyHighHz - terms.frequencyLowHz }
 }
 
 /// The rules a grant carries to the sensing agent (the enforcement grant fields).
@@ -69,6 +66,15 @@ public struct UsageRules: Sendable, Equatable {
     /// The service the MNO promises: PSD and tolerance, milli-dB (bandwidth is the grant's).
     public var nominalPsdMilliDbmPerMHz: Int64?
     public var nominalToleranceMilliDB: Int64?
+
+    public init(maxPsdMilliDbmPerMHz: Int64, outOfBandMaxMilliDbmPerMHz: Int64, maxOccupancyNs: Int64,
+                nominalPsdMilliDbmPerMHz: Int64? = nil, nominalToleranceMilliDB: Int64? = nil) {
+        self.maxPsdMilliDbmPerMHz = maxPsdMilliDbmPerMHz
+        self.outOfBandMaxMilliDbmPerMHz = outOfBandMaxMilliDbmPerMHz
+        self.maxOccupancyNs = maxOccupancyNs
+        self.nominalPsdMilliDbmPerMHz = nominalPsdMilliDbmPerMHz
+        self.nominalToleranceMilliDB = nominalToleranceMilliDB
+    }
 }
 
 /// A user's request for spectrum in the open round.

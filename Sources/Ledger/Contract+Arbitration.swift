@@ -10,7 +10,7 @@ extension Contract {
         guard grants[g].mno == account.id else { throw .invalidField(field: "grant_id", problem: "\(grantID) is \(grants[g].mno)'s, not \(account.id)'s") }
         guard sealed.encapsulatedKey.count == 32 else { throw .invalidField(field: "encapsulated_key", problem: "must be 32 bytes (X25519)") }
         guard !sealed.ciphertext.isEmpty, sealed.ciphertext.count <= 16_384 else { throw .invalidField(field: "ciphertext", problem: "must be 1–16384 bytes") }
-        try Self.verify(sealed.signature, of: sealed.digest, key: account.signingKey)
+        try verify(sealed.signature, of: sealed.digest, by: account)
         authorizations[grantID, default: []].append(sealed)
         return ["authorization for \(grantID) posted by \(account.id), sealed to \(grants[g].holder)"]
     }
@@ -23,7 +23,7 @@ extension Contract {
         let record: EvidenceRecord
         do { record = try EvidenceRecord(canonical: bytes) } catch { throw .invalidEvidence(problem: error.description) }
         guard record.sensorID == account.id else { throw .invalidEvidence(problem: "record is from sensor \(record.sensorID), submitted by \(account.id)") }
-        do { try Self.verify(signature, of: bytes, key: account.signingKey) } catch { throw .invalidEvidence(problem: "the record's signature does not verify for \(account.id)'s key") }
+        do { try verify(signature, of: bytes, by: account) } catch { throw .invalidEvidence(problem: "the record's signature does not verify for \(account.id)'s key") }
         let recordID = record.id
         guard evidence[recordID] == nil else { throw .duplicateEvidence(recordID: recordID) }
         guard let g = grantIndex[record.grantID] else { throw .unknownGrant(record.grantID) }
@@ -110,7 +110,7 @@ extension Contract {
         guard a.vote.blockHash != b.vote.blockHash else { throw .invalidEvidence(problem: "the votes agree: no equivocation") }
         guard let validator = accounts[v], validator.role == .validator else { throw .invalidEvidence(problem: "\(v) is not a registered validator") }
         for signed in [a, b] {
-            do { try Self.verify(signed.signature, of: signed.vote.canonicalBytes, key: validator.signingKey) } catch {
+            do { try verify(signed.signature, of: signed.vote.canonicalBytes, by: validator) } catch {
                 throw .invalidEvidence(problem: "a vote's signature does not verify for \(v)'s key")
             }
         }

@@ -35,8 +35,7 @@ extension Contract {
         guard o.deposit >= required else { throw .depositTooSmall(required: required, offered: o.deposit) }
         guard account.available >= o.deposit else { throw .insufficientFunds(account: account.id, needed: o.deposit, available: max(0, account.available)) }
         offerIndex[o.id] = offers.count
-        offers.append(Offer(id: o.id, mno: account.id, frequencyLowHz: o.frequencyLowHz, frequencyHighHz: o.frequencyHighHz, area: o.area,
-                            startNs: o.startNs, endNs: o.endNs, unitPriceMilli: o.unitPriceMilli, deposit: o.deposit, rules: o.rules))
+        offers.append(Offer(mno: account.id, terms: o))
         accounts[account.id]!.locked += o.deposit
         return ["offer \(o.id) by \(account.id): \(o.frequencyLowHz)–\(o.frequencyHighHz) Hz in \(o.area), deposit \(o.deposit) locked (κ requires \(required))"]
     }

@@ -59,6 +59,8 @@ public struct Contract: Sendable {
     /// Block production (BEAST 4.3.1): blocks proposed per validator in the current reward and
     /// penalty cycles, and where each cycle started (counted in blocks that name a proposer).
     var produced = ProductionCycles()
+    /// Each account's signing key, decoded once (a cache: not part of the state).
+    var verifyingKeys: [String: Curve25519.Signing.PublicKey] = [:]
 
     /// The genesis state; throws naming the first bad field.
     public init(genesis: Genesis) throws(LedgerError) {
@@ -74,6 +76,7 @@ public struct Contract: Sendable {
             accounts[a.id] = Account(id: a.id, role: a.role, signingKey: a.signingKey, agreementKey: a.agreementKey, balance: a.balance,
                                      deposit: a.deposit, registrationDeposit: a.deposit, locked: 0,
                                      trustMilli: initialTrust(deposit: a.deposit), nonce: 0, accessedPeriods: [], violationPeriods: [])
+            verifyingKeys[a.id] = try? Curve25519.Signing.PublicKey(rawRepresentation: a.signingKey)
             genesisSupply += a.deposit + a.balance
         }
         for (n, allocation) in genesis.allocations.enumerated() {
@@ -141,21 +144,22 @@ public struct Contract: Sendable {
     /// Checks and applies one transaction; on rejection nothing changes.
     public mutating func apply(_ signed: SignedTransaction) -> Result<Receipt, LedgerError> {
         do throws(LedgerError) {
-            let events = try execute(signed)
-            return .success(Receipt(transactionID: signed.id, events: events))
+            let bytes = signed.transaction.canonicalBytes
+            let events = try execute(signed, bytes: bytes)
+            return .success(Receipt(transactionID: hex(SHA256.hash(data: bytes)), events: events))
         } catch {
             return .failure(error)
         }
     }
 
-    private mutating func execute(_ signed: SignedTransaction) throws(LedgerError) -> [String] {
+    private mutating func execute(_ signed: SignedTransaction, bytes: [UInt8]) throws(LedgerError) -> [String] {
         let tx = signed.transaction
         if case .register(let role, let signingKey, let agreementKey, let deposit) = tx.body {
-            return try register(tx, signature: signed.signature, role: role, signingKey: signingKey, agreementKey: agreementKey, deposit: deposit)
+            return try register(tx, bytes: bytes, signature: signed.signature, role: role, signingKey: signingKey, agreementKey: agreementKey, deposit: deposit)
         }
         guard let account = accounts[tx.signer] else { throw .unknownAccount(tx.signer) }
         guard tx.nonce == account.nonce + 1 else { throw .wrongNonce(account: tx.signer, expected: account.nonce + 1, got: tx.nonce) }
-        try Self.verify(signed.signature, of: tx.canonicalBytes, key: account.signingKey)
+        try verify(signed.signature, of: bytes, by: account)
         let events: [String]
         switch tx.body {
         case .register: fatalError("handled above")
@@ -178,6 +182,12 @@ public struct Contract: Sendable {
               publicKey.isValidSignature(signature, for: bytes) else { throw .badSignature }
     }
 
+    /// Checks a signature by `account`'s key (decoded once, at registration).
+    func verify(_ signature: [UInt8], of bytes: [UInt8], by account: Account) throws(LedgerError) {
+        guard let key = verifyingKeys[account.id] else { return try Self.verify(signature, of: bytes, key: account.signingKey) }
+        guard signature.count == 64, key.isValidSignature(signature, for: bytes) else { throw .badSignature }
+    }
+
     static func require(_ account: Account, _ roles: [Role]) throws(LedgerError) {
         guard roles.contains(account.role) else {
             throw .wrongRole(account: account.id, role: account.role.rawValue, allowed: roles.map(\.rawValue).joined(separator: " or "))
@@ -188,14 +198,14 @@ public struct Contract: Sendable {
         guard value > 0 else { throw .invalidField(field: field, problem: "\(value) must be > 0") }
     }
 
-    private mutating func register(_ tx: Transaction, signature: [UInt8], role: Role, signingKey: [UInt8], agreementKey: [UInt8],
+    private mutating func register(_ tx: Transaction, bytes: [UInt8], signature: [UInt8], role: Role, signingKey: [UInt8], agreementKey: [UInt8],
                                    deposit: Int64) throws(LedgerError) -> [String] {
         guard Genesis.isValidID(tx.signer) else { throw .invalidField(field: "signer", problem: "\"\(tx.signer)\" is not 1–64 of A–Z a–z 0–9 . _ -") }
         guard accounts[tx.signer] == nil else { throw .accountExists(tx.signer) }
         guard tx.nonce == 1 else { throw .wrongNonce(account: tx.signer, expected: 1, got: tx.nonce) }
         guard signingKey.count == 32 else { throw .invalidField(field: "signing_key", problem: "is \(signingKey.count) bytes, not 32") }
         guard agreementKey.count == 32 else { throw .invalidField(field: "agreement_key", problem: "is \(agreementKey.count) bytes, not 32") }
-        try Self.verify(signature, of: tx.canonicalBytes, key: signingKey)
+        try Self.verify(signature, of: bytes, key: signingKey)
         guard deposit >= 0 else { throw .invalidField(field: "deposit", problem: "\(deposit) must be ≥ 0") }
         let key = hex(signingKey), funds = allocations[key] ?? 0
         guard funds >= deposit else { throw .insufficientFunds(account: tx.signer, needed: deposit, available: funds) }
@@ -204,6 +214,7 @@ public struct Contract: Sendable {
         accounts[tx.signer] = Account(id: tx.signer, role: role, signingKey: signingKey, agreementKey: agreementKey, balance: funds - deposit,
                                       deposit: deposit, registrationDeposit: deposit, locked: 0, trustMilli: trust, nonce: 1,
                                       accessedPeriods: [], violationPeriods: [])
+        verifyingKeys[tx.signer] = try? Curve25519.Signing.PublicKey(rawRepresentation: signingKey)
         return ["registered \(tx.signer) as \(role.rawValue), deposit \(deposit), balance \(funds - deposit), trust \(Milli(trust))"]
     }
 

@@ -7,7 +7,7 @@ import Signal
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print our figure beside a peer's and the ratio.",
-        subcommands: [ConvertBench.self, PSDBench.self])
+        subcommands: [ConvertBench.self, PSDBench.self, ContractBench.self])
 }
 
 /// Sample-format conversion to CF32 against numpy.
