@@ -104,6 +104,7 @@ public enum Scenario {
     /// An account's public keys from hex fields, or its dev keys.
     static func keys(_ a: ScenarioField, id: String, devSign: Bool) throws(LedgerError) -> (signing: [UInt8], agreement: [UInt8]) {
         if a.has("signing_key") || !devSign {
+            for key in ["signing_key", "agreement_key"] where !a.has(key) { throw a.fail(key, "is required (32 bytes, hex), or run with --dev-sign") }
             return (try a.bytes("signing_key", count: 32), try a.bytes("agreement_key", count: 32))
         }
         return (Array(DevKeys.signing(id).publicKey.rawRepresentation), Array(DevKeys.agreement(id).publicKey.rawRepresentation))
