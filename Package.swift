@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["Signal", "Evidence", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Signal", "Enforcement", "Evidence", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -95,7 +95,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "TestSupport",
+        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "Enforcement", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
     ],

@@ -1,3 +1,4 @@
+import Enforcement
 import Signal
 
 extension Contract {
@@ -31,14 +32,18 @@ extension Contract {
                       ("refunded", .integer(e.refunded))])
                }))])
         }
+        // Each grant in the enforcement grant-file format (`trustband audit --grants` reads it),
+        // with where it came from.
         let grantList: [JSONValue] = grants.map { g in
-            o([("id", .string(g.id)), ("holder", .string(g.holder)), ("mno", .string(g.mno)), ("offer", .string(g.offerID)),
-               ("demand", .string(g.demandID)), ("period", .integer(g.period)), ("freq_low_hz", .integer(g.frequencyLowHz)),
-               ("freq_high_hz", .integer(g.frequencyHighHz)), ("area", .string(g.area)), ("start_ns", .integer(g.startNs)),
-               ("end_ns", .integer(g.endNs)), ("price_paid", .integer(g.pricePaid)),
-               ("max_psd_dbm_per_mhz", Self.decimal(g.rules.maxPsdMilliDbmPerMHz)), ("oob_max_psd_dbm_per_mhz", Self.decimal(g.rules.outOfBandMaxMilliDbmPerMHz)),
-               ("max_occupancy_s", .number(Double(g.rules.maxOccupancyNs) / 1e9)),
-               ("authorizations", .integer(Int64(authorizations[g.id]?.count ?? 0)))])
+            guard case .object(let file) = GrantFile.encode([g.enforcementGrant]), case .array(let items) = file["grants"],
+                  case .object(var o) = items.first else { return .null }
+            o["offer"] = .string(g.offerID)
+            o["demand"] = .string(g.demandID)
+            o["period"] = .integer(g.period)
+            o["area"] = .string(g.area)
+            o["price_paid"] = .integer(g.pricePaid)
+            o["authorizations"] = .integer(Int64(authorizations[g.id]?.count ?? 0))
+            return .object(o)
         }
         let caseList: [JSONValue] = cases.map { c in
             o([("id", .string(c.id)), ("grant", .string(c.grantID)), ("kind", .string(c.kind)), ("rule", .string(c.rule)),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Enforcement
 import Foundation
 import Ledger
 import Signal
@@ -24,11 +25,20 @@ struct RunContract: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: "Also write the resulting grants as a grant file for `trustband audit --grants`.")
+    var grantsOut: String?
+
     func run() throws {
         try reportingErrors {
             guard let data = FileManager.default.contents(atPath: scenario) else { throw UserFacingError(message: "\(scenario): cannot read") }
             let result: Scenario.Run
             do { result = try Scenario.run(json: data, devSign: devSign) } catch { throw UserFacingError(message: "\(scenario): \(error)") }
+            if let grantsOut {
+                let file = GrantFile.encode(result.contract.grants.map(\.enforcementGrant))
+                do { try Data(try JSONWriter.write(file).utf8).write(to: URL(fileURLWithPath: grantsOut)) } catch {
+                    throw UserFacingError(message: "\(grantsOut): cannot write: \(error)")
+                }
+            }
             if json {
                 print(try JSONWriter.write(result.jsonValue, indent: 2))
             } else {

@@ -1,3 +1,4 @@
+import Enforcement
 import Foundation
 import Testing
 import TestSupport
@@ -15,7 +16,11 @@ struct ContractCLITests {
         #expect(cases.count == 1 && cases[0]["verdict"] as? String == "guilty" && cases[0]["penalty"] as? Int == 100)
         let supply = try #require(root["supply"] as? [String: Any])
         #expect(supply["total"] as? Int == supply["genesis"] as? Int)
-        let text = try CLI.run(["contract", "run", Self.scenario, "--dev-sign"])
+        // Its grants are a grant file the audit reads.
+        let grantFile = try Paths.scratch().appendingPathComponent("grants.json").path
+        let text = try CLI.run(["contract", "run", Self.scenario, "--dev-sign", "--grants-out", grantFile])
+        let grants = try GrantFile.decode(json: try Data(contentsOf: URL(fileURLWithPath: grantFile)), path: grantFile)
+        #expect(grants.map(\.id) == ["d2@o1", "d1@o1"] && grants[0].maxPsdDbmPerMhz == -30 && grants[0].nominal?.bandwidthHz == 10_000_000)
         #expect(text.status == 0 && text.out.contains("GUILTY; pbs-1 loses 100") && text.out.contains("rejected: nonce 1 for pu-1"))
     }
 
