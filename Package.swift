@@ -61,6 +61,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Consensus",
+            dependencies: ["Ledger", "Evidence", "Signal", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Radio",
             dependencies: ["CSoapySDR", "SoapyReplay", "Signal",
                            .product(name: "Logging", package: "swift-log")],
@@ -93,6 +98,7 @@ let package = Package(
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Oracles"],
                     swiftSettings: strictSettings),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger", "Signal"], swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
         .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "Enforcement", "TestSupport",

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import Consensus
+import Signal
+
+/// Safety and liveness of proof-of-trust consensus over seeded simulated networks. A failing
+/// seed is printed; `NetworkSimulator.run(.init(seed:))` with the same faults replays it exactly.
+@Suite("Consensus simulation")
+struct SimulationTests {
+    @Test("Four honest validators on a clean network commit the same chain")
+    func clean() {
+        let r = NetworkSimulator.run(.init(seed: 1))
+        #expect(r.problems.isEmpty, "\(r.problems)")
+        #expect(r.reachedTargetNs.allSatisfy { $0 != nil }, "\(r.reachedTargetNs)")
+        #expect(r.commits.allSatisfy { $0.count >= 5 })
+    }
+
+    /// A random fault plan from a seed: lossy, duplicating, slow links; a partition that heals;
+    /// a crash with restart; or one Byzantine validator of four (or of seven, with trust-weighted
+    /// power), never more than a third of the power.
+    static func plan(seed: UInt64) -> (NetworkSimulator.Configuration, String) {
+        var rng = SeededRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15)
+        var c = NetworkSimulator.Configuration(seed: seed)
+        if Bool.random(using: &rng) { c.powers = [300, 150, 120, 100, 100, 90, 80] }
+        let n = c.powers.count
+        c.maxDelayNs = Int64.random(in: 5...250, using: &rng) * 1_000_000
+        c.dropRate = Double.random(in: 0...0.2, using: &rng)
+        c.duplicateRate = Double.random(in: 0...0.2, using: &rng)
+        var faults: [String] = ["delay ≤ \(c.maxDelayNs / 1_000_000) ms, drop \(Int(c.dropRate * 100)) %, dup \(Int(c.duplicateRate * 100)) %"]
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0:
+            let cut = Int.random(in: 1..<n, using: &rng)
+            c.partition = [Array(0..<cut), Array(cut..<n)]
+            c.healNs = Int64.random(in: 1...20, using: &rng) * 1_000_000_000
+            faults.append("partition \(c.partition!) healing at \(c.healNs / 1_000_000_000) s")
+        case 1:
+            let node = Int.random(in: 0..<n, using: &rng), at = Int64.random(in: 0...5_000, using: &rng) * 1_000_000
+            c.crashes = [(node, at, at + Int64.random(in: 100...15_000, using: &rng) * 1_000_000)]
+            faults.append("crash n\(node) \(c.crashes[0].atNs / 1_000_000)–\(c.crashes[0].restartNs / 1_000_000) ms")
+        default:
+            // One faulty validator; with trust-weighted powers, one whose power is under a third.
+            let candidates = (0..<n).filter { c.powers[$0] * 3 < c.powers.reduce(0, +) }
+            let node = candidates[Int.random(in: 0..<candidates.count, using: &rng)]
+            let behaviour = ByzantineBehaviour.allCases[Int.random(in: 0..<ByzantineBehaviour.allCases.count, using: &rng)]
+            c.byzantine = [node: behaviour]
+            faults.append("n\(node) \(behaviour.rawValue)")
+        }
+        c.targetHeight = 4
+        c.limitNs = 300_000_000_000
+        return (c, "seed \(seed) (\(n) validators): " + faults.joined(separator: "; "))
+    }
+
+    /// 400 seeds by default (8 batches, run in parallel); TRUSTBAND_SIM_SEEDS=N runs N.
+    static let seedsPerBatch = UInt64(ProcessInfo.processInfo.environment["TRUSTBAND_SIM_SEEDS"].flatMap { Int($0) }.map { max(8, $0) / 8 } ?? 50)
+
+    @Test("Safety and liveness hold over seeded runs with delays, drops, duplicates, partitions, crashes and one Byzantine validator",
+          arguments: 0..<8)
+    func seeded(batch: UInt64) {
+        var failures: [String] = []
+        for seed in (batch * Self.seedsPerBatch)..<((batch + 1) * Self.seedsPerBatch) {
+            let (config, description) = Self.plan(seed: seed)
+            let r = NetworkSimulator.run(config)
+            if !r.problems.isEmpty { failures.append("SAFETY \(description): \(r.problems)") }
+            if r.reachedTargetNs.contains(where: { $0 == nil }) { failures.append("LIVENESS \(description): reached \(r.reachedTargetNs)") }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failing seeds:\n\(failures.prefix(10).joined(separator: "\n"))")
+    }
+
+    @Test("An equivocating leader is caught: validators record both of its conflicting votes")
+    func equivocationIsSeen() {
+        var c = NetworkSimulator.Configuration(seed: 7)
+        c.byzantine = [0: .doubleVote]
+        let r = NetworkSimulator.run(c)
+        #expect(r.problems.isEmpty && r.equivocationsSeen > 0)
+    }
+
+    @Test("A run replays exactly from its seed")
+    func replay() {
+        let (config, _) = Self.plan(seed: 42)
+        let a = NetworkSimulator.run(config), b = NetworkSimulator.run(config)
+        #expect(a.messages == b.messages && a.reachedTargetNs == b.reachedTargetNs)
+        #expect(a.commits.map { $0.map(\.block.hash) } == b.commits.map { $0.map(\.block.hash) })
+    }
+}
