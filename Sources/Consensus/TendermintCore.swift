@@ -86,7 +86,6 @@ public struct TendermintCore: Sendable {
         }
         if message.height > height {
             if message.height == height + 1, future.count < 10_000 { future.append(message) }
-            if case .decision(let commit) = message, commit.block.height > height { return [] }
             return []
         }
         switch message {

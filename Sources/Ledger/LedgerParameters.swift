@@ -36,30 +36,25 @@ public struct LedgerParameters: Sendable, Equatable {
 
     public init() {}
 
-    /// The parameters as (name, value) pairs, in the genesis file's spelling and order.
-    public var named: [(String, Int64)] {
-        [("trust_max_milli", trustMaxMilli), ("trust_threshold_milli", trustThresholdMilli), ("omega_milli", omegaMilli),
-         ("sigmoid_scale_milli", sigmoidScaleMilli), ("trust_window_periods", trustWindowPeriods),
-         ("kappa_milli_per_mhz_s", kappaMilliPerMHzSecond), ("penalty_fee", penaltyFee), ("reporter_share_permille", reporterSharePermille),
-         ("arbitration_blocks", arbitrationBlocks), ("false_report_trust_penalty_milli", falseReportTrustPenaltyMilli),
-         ("evidence_grace_ns", evidenceGraceNs), ("equivocation_penalty", equivocationPenalty),
-         ("equivocation_trust_slash_permille", equivocationTrustSlashPermille), ("expected_blocks_max", expectedBlocksMax),
-         ("expected_blocks_min", expectedBlocksMin), ("production_divisor", productionDivisor)]
-    }
+    /// Every parameter by its genesis-file name, in the file's order: the one list that both
+    /// reading and listing use.
+    static let fields: [(name: String, path: any WritableKeyPath<LedgerParameters, Int64> & Sendable)] = [
+        ("trust_max_milli", \.trustMaxMilli), ("trust_threshold_milli", \.trustThresholdMilli), ("omega_milli", \.omegaMilli),
+        ("sigmoid_scale_milli", \.sigmoidScaleMilli), ("trust_window_periods", \.trustWindowPeriods),
+        ("kappa_milli_per_mhz_s", \.kappaMilliPerMHzSecond), ("penalty_fee", \.penaltyFee), ("reporter_share_permille", \.reporterSharePermille),
+        ("arbitration_blocks", \.arbitrationBlocks), ("false_report_trust_penalty_milli", \.falseReportTrustPenaltyMilli),
+        ("evidence_grace_ns", \.evidenceGraceNs), ("equivocation_penalty", \.equivocationPenalty),
+        ("equivocation_trust_slash_permille", \.equivocationTrustSlashPermille), ("expected_blocks_max", \.expectedBlocksMax),
+        ("expected_blocks_min", \.expectedBlocksMin), ("production_divisor", \.productionDivisor),
+    ]
 
-    /// Sets a parameter by its genesis name; nil when there is no such parameter.
+    /// The parameters as (name, value) pairs, in the genesis file's spelling and order.
+    public var named: [(String, Int64)] { Self.fields.map { ($0.name, self[keyPath: $0.path]) } }
+
+    /// Sets a parameter by its genesis name; false when there is no such parameter.
     mutating func set(_ name: String, _ value: Int64) -> Bool {
-        let paths: [String: WritableKeyPath<LedgerParameters, Int64>] = [
-            "trust_max_milli": \.trustMaxMilli, "trust_threshold_milli": \.trustThresholdMilli, "omega_milli": \.omegaMilli,
-            "sigmoid_scale_milli": \.sigmoidScaleMilli, "trust_window_periods": \.trustWindowPeriods,
-            "kappa_milli_per_mhz_s": \.kappaMilliPerMHzSecond, "penalty_fee": \.penaltyFee, "reporter_share_permille": \.reporterSharePermille,
-            "arbitration_blocks": \.arbitrationBlocks, "false_report_trust_penalty_milli": \.falseReportTrustPenaltyMilli,
-            "evidence_grace_ns": \.evidenceGraceNs, "equivocation_penalty": \.equivocationPenalty,
-            "equivocation_trust_slash_permille": \.equivocationTrustSlashPermille, "expected_blocks_max": \.expectedBlocksMax,
-            "expected_blocks_min": \.expectedBlocksMin, "production_divisor": \.productionDivisor,
-        ]
-        guard let path = paths[name] else { return false }
-        self[keyPath: path] = value
+        guard let field = Self.fields.first(where: { $0.name == name }) else { return false }
+        self[keyPath: field.path] = value
         return true
     }
 
