@@ -109,6 +109,12 @@ public struct Commit: Sendable, Equatable {
     public var block: Block
     public var round: Int64
     public var precommits: [SignedVote]
+
+    public init(block: Block, round: Int64, precommits: [SignedVote]) {
+        self.block = block
+        self.round = round
+        self.precommits = precommits
+    }
 }
 
 /// What travels between validators.
@@ -129,7 +135,7 @@ public enum ConsensusMessage: Sendable, Equatable {
 
 /// Timers the core asks for; it is told when they fire.
 public struct Timeout: Sendable, Equatable, Hashable {
-    public enum Step: Sendable, Hashable { case propose, prevote, precommit, resend }
+    public enum Step: Sendable, Hashable { case propose, prevote, precommit, resend, commitWait }
     public var step: Step
     public var height: Int64
     public var round: Int64

@@ -10,18 +10,31 @@ public struct TendermintCore: Sendable {
         public var timeoutIncrementNs: Int64 = 100_000_000
         /// Own messages are sent again this often while a height is undecided (lossy links).
         public var resendNs: Int64 = 1_000_000_000
+        /// Decisions kept in memory to help validators one height behind (a node keeps a few;
+        /// older blocks come from its store; the simulator keeps all to judge them).
+        public var retainedCommits: Int = .max
+        /// Pause after a decision before round 0 of the next height (CometBFT's
+        /// `timeout_commit`): batches transactions into fewer blocks. 0: start at once.
+        public var commitWaitNs: Int64 = 0
 
         public init() {}
     }
 
     public let id: String
-    public let validators: ValidatorSet
+    /// The validator set of the current height.
+    public private(set) var validators: ValidatorSet
+    /// Sets for coming heights, handed in by the application (DESIGN.md section 5: a change
+    /// caused by block h takes effect at h + 2, so the set of h + 1 is known when h is decided).
+    var upcomingValidators: [Int64: ValidatorSet] = [:]
     let signer: any MessageSigner
     let configuration: Configuration
     /// The application: the block to propose, and whether a block is valid (every transaction
     /// checked against the state: BEAST stage 3).
     let makeBlock: @Sendable (_ height: Int64, _ round: Int64, _ previous: Commit?) -> Block
     let isValid: @Sendable (Block) -> Bool
+    /// Told of each decision before the next height starts (the application commits the
+    /// block, so that the next proposal and validity checks see its state).
+    let didDecide: @Sendable (Commit) -> Void
 
     public private(set) var height: Int64
     public private(set) var round: Int64 = -1
@@ -45,15 +58,24 @@ public struct TendermintCore: Sendable {
     public private(set) var equivocations: [(SignedVote, SignedVote)] = []
 
     public init(id: String, validators: ValidatorSet, signer: any MessageSigner, configuration: Configuration = Configuration(),
-                startHeight: Int64 = 1, makeBlock: @escaping @Sendable (Int64, Int64, Commit?) -> Block,
-                isValid: @escaping @Sendable (Block) -> Bool) {
+                startHeight: Int64 = 1, lastCommit: Commit? = nil, makeBlock: @escaping @Sendable (Int64, Int64, Commit?) -> Block,
+                isValid: @escaping @Sendable (Block) -> Bool, didDecide: @escaping @Sendable (Commit) -> Void = { _ in }) {
         self.id = id
         self.validators = validators
         self.signer = signer
         self.configuration = configuration
         self.makeBlock = makeBlock
         self.isValid = isValid
+        self.didDecide = didDecide
         height = startHeight
+        if let lastCommit { commits = [lastCommit] }
+    }
+
+    /// The validator set that will vote at `height` (a later height than the current one).
+    /// Without one, a height keeps the set of the height before it.
+    public mutating func setValidators(_ set: ValidatorSet, at height: Int64) {
+        guard height > self.height, !set.members.isEmpty else { return }
+        upcomingValidators[height] = set
     }
 
     // MARK: Inputs
@@ -108,6 +130,8 @@ public struct TendermintCore: Sendable {
             step = .precommit
         case .precommit where timeout.round == round:  // L65
             out += startRound(round + 1)
+        case .commitWait where round == -1:
+            out += startRound(0)
         case .resend:
             // Own messages again, and gossip: what we hold of the rounds that matter, so that
             // every correct validator eventually sees what one has seen.
@@ -253,15 +277,26 @@ public struct TendermintCore: Sendable {
 
     /// L49–L54: commit, move to the next height, start round 0.
     private mutating func decide(_ c: Commit) -> [ConsensusEffect] {
+        didDecide(c)
         commits.append(c)
+        if commits.count > configuration.retainedCommits { commits.removeFirst(commits.count - configuration.retainedCommits) }
         height += 1
+        if let next = upcomingValidators.removeValue(forKey: height) { validators = next }
+        upcomingValidators = upcomingValidators.filter { $0.key > height }
         lockedValue = nil; lockedRound = -1; validValue = nil; validRound = -1
         proposals = [:]; prevotes = [:]; precommits = [:]
         prevoteTimerSet = []; precommitTimerSet = []; lockedOrUpdated = []
         sent = []
         var out: [ConsensusEffect] = [.commit(c), .broadcast(.decision(c)),
                                       .schedule(Timeout(step: .resend, height: height, round: 0), afterNs: configuration.resendNs)]
-        out += startRound(0)
+        if configuration.commitWaitNs > 0 {
+            // Waiting: no round yet (messages for this height are still taken in).
+            round = -1
+            step = .propose
+            out.append(.schedule(Timeout(step: .commitWait, height: height, round: 0), afterNs: configuration.commitWaitNs))
+        } else {
+            out += startRound(0)
+        }
         let replay = future
         future = []
         for m in replay where m.height == height {

@@ -1,5 +1,5 @@
 /// What an account does in the consortium.
-public enum Role: String, Sendable, CaseIterable, Comparable {
+public enum Role: String, Sendable, CaseIterable, Comparable, Codable {
     case mno, pbs, pu, sensor, validator
 
     var code: UInt8 { UInt8(Self.allCases.firstIndex(of: self)!) }
@@ -15,7 +15,7 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
 }
 
 /// One account: keys, tokens and trust.
-public struct Account: Sendable, Equatable {
+public struct Account: Sendable, Equatable, Codable {
     public var id: String
     public var role: Role
     /// Ed25519 key that signs its transactions (and, for sensors, its evidence); X25519 key
@@ -45,7 +45,7 @@ public struct Account: Sendable, Equatable {
 /// Spectrum an MNO offers for a distribution round: the terms it posted, and what has been
 /// granted of it.
 @dynamicMemberLookup
-public struct Offer: Sendable, Equatable {
+public struct Offer: Sendable, Equatable, Codable {
     public var mno: String
     public var terms: OfferRequest
     /// Hz from the bottom of the band already granted.
@@ -59,7 +59,7 @@ public struct Offer: Sendable, Equatable {
 }
 
 /// The rules a grant carries to the sensing agent (the enforcement grant fields).
-public struct UsageRules: Sendable, Equatable {
+public struct UsageRules: Sendable, Equatable, Codable {
     public var maxPsdMilliDbmPerMHz: Int64
     public var outOfBandMaxMilliDbmPerMHz: Int64
     public var maxOccupancyNs: Int64
@@ -78,7 +78,7 @@ public struct UsageRules: Sendable, Equatable {
 }
 
 /// A user's request for spectrum in the open round.
-public struct Demand: Sendable, Equatable {
+public struct Demand: Sendable, Equatable, Codable {
     public var id: String
     public var user: String
     public var bandwidthHz: Int64
@@ -91,7 +91,7 @@ public struct Demand: Sendable, Equatable {
 }
 
 /// Spectrum granted to a user by a distribution round.
-public struct LedgerGrant: Sendable, Equatable {
+public struct LedgerGrant: Sendable, Equatable, Codable {
     public var id: String
     public var holder: String
     public var mno: String
@@ -106,7 +106,7 @@ public struct LedgerGrant: Sendable, Equatable {
 }
 
 /// How one demand fared in a round.
-public struct RoundEntry: Sendable, Equatable {
+public struct RoundEntry: Sendable, Equatable, Codable {
     public var demandID: String
     public var user: String
     public var rank: Int64
@@ -120,7 +120,7 @@ public struct RoundEntry: Sendable, Equatable {
 }
 
 /// A closed distribution round.
-public struct Round: Sendable, Equatable {
+public struct Round: Sendable, Equatable, Codable {
     public var period: Int64
     public var closedBy: String
     public var height: Int64

@@ -1,10 +1,16 @@
 /// A case opened by evidence.
-public struct ArbitrationCase: Sendable, Equatable {
-    public enum Verdict: String, Sendable {
+public struct ArbitrationCase: Sendable, Equatable, Codable {
+    public enum Verdict: String, Sendable, Codable {
         case open, guilty, notGuilty = "not_guilty"
     }
 
-    public struct Vote: Sendable, Equatable {
+    /// A validator of the case, with its power when the case opened.
+    public struct Member: Sendable, Equatable, Codable {
+        public var id: String
+        public var power: Int64
+    }
+
+    public struct Vote: Sendable, Equatable, Codable {
         public var validator: String
         public var guilty: Bool
         public var power: Int64
@@ -24,7 +30,7 @@ public struct ArbitrationCase: Sendable, Equatable {
     /// Last height at which votes count.
     public var deadlineHeight: Int64
     /// Validators and their power when the case opened, sorted by id.
-    public var validators: [(id: String, power: Int64)]
+    public var validators: [Member]
     public var votes: [Vote] = []
     /// Further evidence records about the same violation (other sensors, resubmissions).
     public var corroborations: [String] = []

@@ -5,7 +5,7 @@ import Foundation
 /// An MNO's authorization for a grant (BEAST step 5), sealed with HPKE (X25519, HKDF-SHA256,
 /// ChaCha20-Poly1305) to the holder's X25519 key and signed by the MNO: the ledger checks the
 /// signature over SHA-256 of the sealed bytes; only the holder can read the terms.
-public struct SealedAuthorization: Sendable, Equatable {
+public struct SealedAuthorization: Sendable, Equatable, Codable {
     public var encapsulatedKey: [UInt8]
     public var ciphertext: [UInt8]
     /// Ed25519 by the MNO over SHA-256(encapsulatedKey ‖ ciphertext).
@@ -53,7 +53,7 @@ public struct SealedAuthorization: Sendable, Equatable {
 }
 
 /// The terms an authorization carries: the grant as the holder may use it.
-public struct AuthorizationMessage: Sendable, Equatable {
+public struct AuthorizationMessage: Sendable, Equatable, Codable {
     public var grantID: String
     public var holder: String
     public var mno: String

@@ -34,16 +34,18 @@ extension Contract {
         let suspect = record.kind == "degradation" ? grant.mno : grant.holder
         guard record.suspect == suspect else { throw .invalidEvidence(problem: "suspect \(record.suspect) is not \(suspect), who answers for \(record.kind) in \(grant.id)") }
         guard record.endNs >= record.startNs else { throw .invalidEvidence(problem: "ends before it starts") }
-        if let c = cases.firstIndex(where: { $0.grantID == grant.id && $0.rule == record.rule && $0.startNs <= record.endNs && record.startNs <= $0.endNs }) {
+        let ruleKey = grant.id + "\u{0}" + record.rule
+        if let c = casesByGrantRule[ruleKey]?.first(where: { cases[$0].startNs <= record.endNs && record.startNs <= cases[$0].endNs }) {
             cases[c].corroborations.append(recordID)
             evidence[recordID] = cases[c].id
             return ["evidence \(recordID.prefix(12)) by \(account.id) corroborates case \(cases[c].id.prefix(12)); no new case"]
         }
         let validators = validatorSet
         caseIndex[recordID] = cases.count
+        casesByGrantRule[ruleKey, default: []].append(cases.count)
         cases.append(ArbitrationCase(id: recordID, grantID: grant.id, kind: record.kind, rule: record.rule, suspect: suspect, reporter: account.id,
                                      startNs: record.startNs, endNs: record.endNs, openedHeight: height,
-                                     deadlineHeight: height + parameters.arbitrationBlocks, validators: validators,
+                                     deadlineHeight: height + parameters.arbitrationBlocks, validators: validators.map { ArbitrationCase.Member(id: $0.id, power: $0.power) },
                                      harmedParty: record.kind == "degradation" ? grant.holder : grant.mno))
         evidence[recordID] = recordID
         return ["case \(recordID.prefix(12)) opened: \(record.kind) (\(record.rule)) in \(grant.id) against \(suspect), reported by \(account.id); "

@@ -61,7 +61,7 @@ extension Contract {
 }
 
 /// Block-production bookkeeping, counted in blocks that name a proposer.
-struct ProductionCycles: Sendable, Equatable {
+struct ProductionCycles: Sendable, Equatable, Codable {
     var blocks: Int64 = 0
     var rewardStart: Int64 = 1, rewardLength: Int64 = 2
     var penaltyStart: Int64 = 1, penaltyLength: Int64 = 4

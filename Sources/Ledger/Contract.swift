@@ -28,7 +28,7 @@ public struct Receipt: Sendable, Equatable {
 ///
 /// Each transaction is checked completely before anything changes, so a rejected transaction
 /// changes nothing.
-public struct Contract: Sendable {
+public struct Contract: Sendable, Codable {
     public let parameters: LedgerParameters
     public internal(set) var accounts: [String: Account] = [:]
     /// Unclaimed genesis tokens per signing key (hex).
@@ -43,6 +43,8 @@ public struct Contract: Sendable {
     public internal(set) var rounds: [Round] = []
     public internal(set) var cases: [ArbitrationCase] = []
     var caseIndex: [String: Int] = [:]
+    /// Case positions by grant and rule (derived from `cases`; not part of the state).
+    var casesByGrantRule: [String: [Int]] = [:]
     /// Evidence record id → the case it opened or corroborates.
     public internal(set) var evidence: [String: String] = [:]
     /// Authorizations posted per grant, in order.
@@ -61,6 +63,12 @@ public struct Contract: Sendable {
     var produced = ProductionCycles()
     /// Each account's signing key, decoded once (a cache: not part of the state).
     var verifyingKeys: [String: Curve25519.Signing.PublicKey] = [:]
+
+    /// Everything but the key cache: the state a snapshot holds.
+    enum CodingKeys: String, CodingKey {
+        case parameters, accounts, allocations, offers, offerIndex, openDemands, demandIDs, grants, grantIndex, rounds, cases, caseIndex
+        case evidence, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
+    }
 
     /// The genesis state; throws naming the first bad field.
     public init(genesis: Genesis) throws(LedgerError) {
@@ -142,24 +150,36 @@ public struct Contract: Sendable {
     // MARK: Transactions
 
     /// Checks and applies one transaction; on rejection nothing changes.
-    public mutating func apply(_ signed: SignedTransaction) -> Result<Receipt, LedgerError> {
+    /// `signatureChecked`: the caller has already verified the transaction's signature with
+    /// `checkSignature` against this state's keys (a node checks each once, on admission);
+    /// every other check, signatures inside the body included, still runs.
+    public mutating func apply(_ signed: SignedTransaction, signatureChecked: Bool = false) -> Result<Receipt, LedgerError> {
         do throws(LedgerError) {
             let bytes = signed.transaction.canonicalBytes
-            let events = try execute(signed, bytes: bytes)
+            let events = try execute(signed, bytes: bytes, signatureChecked: signatureChecked)
             return .success(Receipt(transactionID: hex(SHA256.hash(data: bytes)), events: events))
         } catch {
             return .failure(error)
         }
     }
 
-    private mutating func execute(_ signed: SignedTransaction, bytes: [UInt8]) throws(LedgerError) -> [String] {
+    /// Checks the transaction's own signature: by the key in its body for a registration, by
+    /// the signer's registered key otherwise.
+    public func checkSignature(_ signed: SignedTransaction) throws(LedgerError) {
+        let tx = signed.transaction
+        if case .register(_, let signingKey, _, _) = tx.body { return try Self.verify(signed.signature, of: tx.canonicalBytes, key: signingKey) }
+        guard let account = accounts[tx.signer] else { throw .unknownAccount(tx.signer) }
+        try verify(signed.signature, of: tx.canonicalBytes, by: account)
+    }
+
+    private mutating func execute(_ signed: SignedTransaction, bytes: [UInt8], signatureChecked: Bool) throws(LedgerError) -> [String] {
         let tx = signed.transaction
         if case .register(let role, let signingKey, let agreementKey, let deposit) = tx.body {
-            return try register(tx, bytes: bytes, signature: signed.signature, role: role, signingKey: signingKey, agreementKey: agreementKey, deposit: deposit)
+            return try register(tx, bytes: bytes, signature: signatureChecked ? nil : signed.signature, role: role, signingKey: signingKey, agreementKey: agreementKey, deposit: deposit)
         }
         guard let account = accounts[tx.signer] else { throw .unknownAccount(tx.signer) }
         guard tx.nonce == account.nonce + 1 else { throw .wrongNonce(account: tx.signer, expected: account.nonce + 1, got: tx.nonce) }
-        try verify(signed.signature, of: bytes, by: account)
+        if !signatureChecked { try verify(signed.signature, of: bytes, by: account) }
         let events: [String]
         switch tx.body {
         case .register: fatalError("handled above")
@@ -198,14 +218,14 @@ public struct Contract: Sendable {
         guard value > 0 else { throw .invalidField(field: field, problem: "\(value) must be > 0") }
     }
 
-    private mutating func register(_ tx: Transaction, bytes: [UInt8], signature: [UInt8], role: Role, signingKey: [UInt8], agreementKey: [UInt8],
+    private mutating func register(_ tx: Transaction, bytes: [UInt8], signature: [UInt8]?, role: Role, signingKey: [UInt8], agreementKey: [UInt8],
                                    deposit: Int64) throws(LedgerError) -> [String] {
         guard Genesis.isValidID(tx.signer) else { throw .invalidField(field: "signer", problem: "\"\(tx.signer)\" is not 1–64 of A–Z a–z 0–9 . _ -") }
         guard accounts[tx.signer] == nil else { throw .accountExists(tx.signer) }
         guard tx.nonce == 1 else { throw .wrongNonce(account: tx.signer, expected: 1, got: tx.nonce) }
         guard signingKey.count == 32 else { throw .invalidField(field: "signing_key", problem: "is \(signingKey.count) bytes, not 32") }
         guard agreementKey.count == 32 else { throw .invalidField(field: "agreement_key", problem: "is \(agreementKey.count) bytes, not 32") }
-        try Self.verify(signature, of: bytes, key: signingKey)
+        if let signature { try Self.verify(signature, of: bytes, key: signingKey) }
         guard deposit >= 0 else { throw .invalidField(field: "deposit", problem: "\(deposit) must be ≥ 0") }
         let key = hex(signingKey), funds = allocations[key] ?? 0
         guard funds >= deposit else { throw .insufficientFunds(account: tx.signer, needed: deposit, available: funds) }

@@ -1,7 +1,7 @@
 /// Every number the contract's rules use (BEAST Table 2 and DESIGN.md section 6), set once in
 /// the genesis file. Integers only: trust in thousandths ("milli"), tokens in whole units,
 /// times in ns or blocks.
-public struct LedgerParameters: Sendable, Equatable {
+public struct LedgerParameters: Sendable, Equatable, Codable {
     /// `TrustMAX`: no trust value exceeds it.
     public var trustMaxMilli: Int64 = 2_000_000
     /// `Trth`: validators need at least this much trust to vote; also the sigmoid's centre.

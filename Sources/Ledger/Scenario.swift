@@ -110,3 +110,28 @@ public enum Scenario {
         return (Array(DevKeys.signing(id).publicKey.rawRepresentation), Array(DevKeys.agreement(id).publicKey.rawRepresentation))
     }
 }
+
+extension Genesis {
+    /// A genesis file: the `genesis` object of a scenario (time, params, accounts with hex
+    /// keys, allocations by signing key); with `devSign`, missing keys are `DevKeys`.
+    public static func parse(json data: Data, devSign: Bool = false) throws(LedgerError) -> Genesis {
+        let root: JSONValue
+        do { root = try JSONValue.parse(data) } catch { throw .malformed(problem: error.description) }
+        var field = try ScenarioField(path: "genesis", root)
+        if field.has("genesis") { field = try field.object("genesis") }
+        return try Scenario.parseGenesis(field, devSign: devSign)
+    }
+}
+
+extension Scenario {
+    /// One transaction in scenario form (`{"type": "demand", "signer": …}`), signed with
+    /// `signingKey` (or dev keys with `devSign`). Without a `nonce` field the nonce is 1.
+    /// Defaults that need the ledger's state (sealed authorizations, evidence records) must
+    /// be given explicitly.
+    public static func transaction(json data: Data, signingKey: Curve25519.Signing.PrivateKey?, devSign: Bool) throws(LedgerError) -> SignedTransaction {
+        let root: JSONValue
+        do { root = try JSONValue.parse(data) } catch { throw .malformed(problem: error.description) }
+        let field = try ScenarioField(path: "tx", root)
+        return try TransactionBuilder(field: field, contract: try Contract(genesis: Genesis()), devSign: devSign, signingKey: signingKey).build()
+    }
+}

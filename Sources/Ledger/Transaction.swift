@@ -57,7 +57,7 @@ public struct Transaction: Sendable, Equatable {
     }
 }
 
-public struct OfferRequest: Sendable, Equatable {
+public struct OfferRequest: Sendable, Equatable, Codable {
     public var id: String
     public var frequencyLowHz: Int64, frequencyHighHz: Int64
     public var area: String
@@ -80,7 +80,7 @@ public struct OfferRequest: Sendable, Equatable {
     }
 }
 
-public struct DemandRequest: Sendable, Equatable {
+public struct DemandRequest: Sendable, Equatable, Codable {
     public var id: String
     public var bandwidthHz: Int64
     public var durationNs: Int64

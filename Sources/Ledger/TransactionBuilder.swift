@@ -10,12 +10,17 @@ struct TransactionBuilder {
     let field: ScenarioField
     let contract: Contract
     let devSign: Bool
+    /// Signs with this key when the transaction has no signature.
+    var signingKey: Curve25519.Signing.PrivateKey? = nil
 
     func build() throws(LedgerError) -> SignedTransaction {
         let signer = try field.string("signer"), type = try field.string("type")
         let nonce = try field.optionalInt("nonce").map { UInt64(max(0, $0)) } ?? ((contract.accounts[signer]?.nonce ?? 0) + 1)
         let tx = Transaction(signer: signer, nonce: nonce, body: try body(type: type, signer: signer))
         if field.has("signature") { return SignedTransaction(transaction: tx, signature: try field.bytes("signature")) }
+        if let signingKey {
+            do { return try tx.signed(by: signingKey) } catch { throw .malformed(problem: "signing: \(error)") }
+        }
         guard devSign else { throw field.fail("signature", "is required (or run with --dev-sign)") }
         do { return try tx.signed(by: DevKeys.signing(signer)) } catch { throw .malformed(problem: "signing: \(error)") }
     }

@@ -4,10 +4,10 @@ import Foundation
 import Signal
 
 /// `trustband bench …`: our throughput beside a peer's on the same input, in one run.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print our figure beside a peer's and the ratio.",
-        subcommands: [ConvertBench.self, PSDBench.self, ContractBench.self])
+        subcommands: [ConvertBench.self, PSDBench.self, ContractBench.self, LedgerBench.self])
 }
 
 /// Sample-format conversion to CF32 against numpy.

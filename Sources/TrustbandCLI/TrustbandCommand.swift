@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 
 /// `trustband`: the one executable. Subcommands parse options and call library code.
-public struct TrustbandCommand: ParsableCommand {
+public struct TrustbandCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "trustband",
         abstract: "Spectrum sensing, signed violation evidence, and a consortium ledger.",
         subcommands: [InfoCommand.self, ConvertCommand.self, ReplayCommand.self, DetectCommand.self, AuditCommand.self, KeygenCommand.self, EvidenceCommand.self, RecordCommand.self,
-                      SynthCommand.self, ContractCommand.self, BenchCommand.self])
+                      SynthCommand.self, ContractCommand.self, BenchCommand.self,
+                      NodeCommand.self, DevnetCommand.self, TxCommand.self])
 
     public init() {}
 }

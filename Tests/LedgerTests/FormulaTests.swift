@@ -84,7 +84,7 @@ struct FormulaTests {
         var f = LedgerFixture()
         f.standardRound()
         f.send("sensor-1", f.evidence(by: "sensor-1", grant: "d2@o1"))
-        for v in ["v3", "v4"] { try f.send(v, .vote(caseID: f.contract.cases[0].id, guilty: true)).get() }
+        for v in ["v3", "v4"] { _ = try f.send(v, .vote(caseID: f.contract.cases[0].id, guilty: true)).get() }
         // v3 + v4 = 1100 of 1800: more than half.
         #expect(f.contract.cases[0].verdict == .guilty)
         #expect(f.contract.accounts["pbs-1"]!.deposit == 200)
@@ -93,9 +93,9 @@ struct FormulaTests {
 
         // pu-2 holds no grant; pu-1 does: evidence against it, voted down.
         f.send("sensor-1", f.evidence(by: "sensor-1", grant: "d1@o1", kind: "time", rule: "outside_windows"))
-        try f.send("v4", .vote(caseID: f.contract.cases[1].id, guilty: false)).get()
+        _ = try f.send("v4", .vote(caseID: f.contract.cases[1].id, guilty: false)).get()
         #expect(f.contract.cases[1].verdict == .open, "600 of 1800 against: guilty still possible")
-        try f.send("v3", .vote(caseID: f.contract.cases[1].id, guilty: false)).get()
+        _ = try f.send("v3", .vote(caseID: f.contract.cases[1].id, guilty: false)).get()
         #expect(f.contract.cases[1].verdict == .notGuilty, "1100 of 1800 against: guilty impossible")
         #expect(f.contract.accounts["sensor-1"]!.trustMilli == 150_000 - 10_000)
         #expect(f.contract.accounts["pu-1"]!.deposit == 0)
@@ -119,9 +119,9 @@ struct FormulaTests {
         f.send("pu-2", LedgerFixture.demand("d5"))
         f.send("mno-a", LedgerFixture.offer("o3", low: 3_700_000_000))
         f.send("mno-a", .closeRound)
-        try f.send("pu-2", .withdraw(amount: 70)).get()
+        _ = try f.send("pu-2", .withdraw(amount: 70)).get()
         f.send("sensor-1", f.evidence(by: "sensor-1", grant: "d5@o3", nonce: 9))
-        for v in ["v3", "v4"] { try f.send(v, .vote(caseID: f.contract.cases[1].id, guilty: true)).get() }
+        for v in ["v3", "v4"] { _ = try f.send(v, .vote(caseID: f.contract.cases[1].id, guilty: true)).get() }
         #expect(f.contract.cases[1].penalty == 30 && f.contract.cases[1].paidToReporter == 6 && f.contract.cases[1].paidToHarmed == 24)
         #expect(f.contract.accounts["pu-2"]!.deposit == 0)
     }
@@ -130,12 +130,12 @@ struct FormulaTests {
     func equivocation() throws {
         var f = LedgerFixture()
         f.nextBlock()
-        try f.send("sensor-1", LedgerFixture.register(.sensor, "sensor-1", deposit: 0)).get()
+        _ = try f.send("sensor-1", LedgerFixture.register(.sensor, "sensor-1", deposit: 0)).get()
         func vote(_ hash: UInt8) -> SignedVote {
             let v = ConsensusVote(step: .precommit, height: 7, round: 0, blockHash: Array(repeating: hash, count: 32), validator: "v1")
             return SignedVote(vote: v, signature: Array(try! DevKeys.signing("v1").signature(for: v.canonicalBytes)))
         }
-        try f.send("sensor-1", .equivocation(first: vote(1), second: vote(2))).get()
+        _ = try f.send("sensor-1", .equivocation(first: vote(1), second: vote(2))).get()
         // Deposit 200 < penalty 500: all 200; 20 % to the reporter, the rest to the treasury; trust halved.
         #expect(f.contract.accounts["v1"]!.deposit == 0 && f.contract.accounts["sensor-1"]!.balance == 100 + 40 && f.contract.treasury == 160)
         #expect(f.contract.accounts["v1"]!.trustMilli == 150_000)

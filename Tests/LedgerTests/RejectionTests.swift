@@ -98,12 +98,12 @@ struct RejectionTests {
     func duplicateViolation() throws {
         var f = Self.ready()
         let start = f.contract.cases[0].startNs
-        try f.send("sensor-1", f.evidence(by: "sensor-1", grant: "d2@o1", startNs: start + 1_000_000_000, nonce: 5)).get()
-        try f.send("sensor-2", LedgerFixture.register(.sensor, "sensor-2", deposit: 0)).get()
-        try f.send("sensor-2", f.evidence(by: "sensor-2", grant: "d2@o1", startNs: start + 2_000_000_000)).get()
+        _ = try f.send("sensor-1", f.evidence(by: "sensor-1", grant: "d2@o1", startNs: start + 1_000_000_000, nonce: 5)).get()
+        _ = try f.send("sensor-2", LedgerFixture.register(.sensor, "sensor-2", deposit: 0)).get()
+        _ = try f.send("sensor-2", f.evidence(by: "sensor-2", grant: "d2@o1", startNs: start + 2_000_000_000)).get()
         #expect(f.contract.cases.count == 1 && f.contract.cases[0].corroborations.count == 2)
         // A later, separate violation of the same grant is a new case.
-        try f.send("sensor-2", f.evidence(by: "sensor-2", grant: "d2@o1", startNs: start + 60_000_000_000, nonce: 1)).get()
+        _ = try f.send("sensor-2", f.evidence(by: "sensor-2", grant: "d2@o1", startNs: start + 60_000_000_000, nonce: 1)).get()
         #expect(f.contract.cases.count == 2)
     }
 

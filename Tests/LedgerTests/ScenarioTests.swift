@@ -112,7 +112,7 @@ struct ScenarioTests {
         #expect(throws: (any Error).self) { try sealed.open(grantID: grant.id, with: DevKeys.agreement("pbs-1"), mno: DevKeys.signing("mno-b").publicKey) }
         #expect(throws: (any Error).self) { try sealed.open(grantID: "d1@o1", with: DevKeys.agreement("pbs-1"), mno: DevKeys.signing("mno-a").publicKey) }
 
-        try f.send("mno-a", .authorize(grantID: grant.id, sealed: sealed)).get()
+        _ = try f.send("mno-a", .authorize(grantID: grant.id, sealed: sealed)).get()
         #expect(f.contract.authorizations[grant.id] == [sealed])
         var forged = sealed
         forged.ciphertext[0] ^= 1

@@ -1,0 +1,30 @@
+import Crypto
+import Foundation
+
+extension Contract {
+    /// The state as a snapshot (JSON of every field; not canonical, never signed or hashed:
+    /// `restore` checks it against the state hash recorded beside it).
+    public func snapshot() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    /// A state from `snapshot()`, checked against `stateHash`; throws when they differ.
+    public static func restore(snapshot bytes: [UInt8], stateHash expected: String) throws(LedgerError) -> Contract {
+        var contract: Contract
+        do {
+            contract = try JSONDecoder().decode(Contract.self, from: Data(bytes))
+        } catch {
+            throw .malformed(problem: "snapshot does not decode: \(error)")
+        }
+        for (id, account) in contract.accounts {
+            contract.verifyingKeys[id] = try? Curve25519.Signing.PublicKey(rawRepresentation: account.signingKey)
+        }
+        for (i, c) in contract.cases.enumerated() { contract.casesByGrantRule[c.grantID + "\u{0}" + c.rule, default: []].append(i) }
+        guard contract.stateHash == expected else {
+            throw .malformed(problem: "snapshot state hash \(contract.stateHash) is not the recorded \(expected)")
+        }
+        return contract
+    }
+}

@@ -1,0 +1,232 @@
+import Consensus
+import Crypto
+import Foundation
+import Ledger
+import Synchronization
+
+/// The contract behind consensus: builds blocks from the mempool, judges proposed blocks by
+/// executing every transaction against the committed state (BEAST stage 3), and commits a
+/// decided block by adopting the state its validation produced (each block is executed once
+/// per node). Shared between the node's actor and its HTTP readers under one lock.
+public final class LedgerApplication: Sendable {
+    /// A block executed against the committed state.
+    struct Execution: Sendable {
+        var valid: Bool
+        var contract: Contract
+        var receipts: [(id: String, kind: String, signer: String, events: [String])]
+    }
+
+    struct State: Sendable {
+        var contract: Contract
+        var mempool: Mempool
+        var lastCommit: Commit?
+        var lastHash: [UInt8] = []
+        var executions: [[UInt8]: Execution] = [:]
+        /// Why recent transactions were dropped from the mempool, by id (bounded).
+        var rejected: [String: String] = [:]
+        var rejectedOrder: [String] = []
+        var verifyingValidators: ValidatorSet
+    }
+
+    let state: Mutex<State>
+    let maxBlockTransactions: Int
+    let clock: @Sendable () -> Int64
+    /// This node's validator id (the proposer of the blocks it makes).
+    let proposerID: String
+    /// Checks the precommits a block carries for its predecessor.
+    let verifier: any MessageSigner
+
+    /// `validators`: the set that voted at the committed height (to check a block's last commit).
+    public init(contract: Contract, lastCommit: Commit?, validators: ValidatorSet, mempool: Mempool.Limits, maxBlockTransactions: Int,
+                proposerID: String, verifier: any MessageSigner, clock: @escaping @Sendable () -> Int64) {
+        self.proposerID = proposerID
+        self.verifier = verifier
+        state = Mutex(State(contract: contract, mempool: Mempool(limits: mempool), lastCommit: lastCommit,
+                            lastHash: lastCommit?.block.hash ?? [], verifyingValidators: validators))
+        self.maxBlockTransactions = maxBlockTransactions
+        self.clock = clock
+    }
+
+    /// Reads the committed state.
+    public func read<T>(_ body: (Contract) -> T) -> T { state.withLock { body($0.contract) } }
+
+    public var mempoolCount: Int { state.withLock { $0.mempool.count } }
+
+    /// Why a transaction left the mempool without being committed, if it did recently.
+    public func rejection(of id: String) -> String? { state.withLock { $0.rejected[id] } }
+
+    public func isPending(_ id: String) -> Bool { state.withLock { $0.mempool.contains(id) } }
+
+    // MARK: Admission
+
+    /// Checks and admits a transaction in wire form; returns its id.
+    public func admit(wire: [UInt8]) throws(AdmissionError) -> String {
+        let signed: SignedTransaction
+        do { signed = try SignedTransaction(wire: wire) } catch { throw .malformed("\(error)") }
+        let id = signed.id
+        // The signature check (the expensive part) runs outside the lock, on a snapshot.
+        let contract = state.withLock { $0.contract }
+        do { try contract.checkSignature(signed) } catch { throw .rejected("\(error)") }
+        let stateNonce = contract.accounts[signed.transaction.signer]?.nonce ?? 0
+        return try state.withLock { s throws(AdmissionError) -> String in
+            do throws(Mempool.Refusal) {
+                try s.mempool.add(Mempool.Entry(id: id, signed: signed, wire: wire), stateNonce: max(stateNonce, s.contract.accounts[signed.transaction.signer]?.nonce ?? 0))
+            } catch {
+                switch error {
+                case .duplicate: throw .duplicate(error.description)
+                case .nonceUsed: throw .replay(error.description)
+                case .nonceTooFar: throw .rejected(error.description)
+                case .accountFull, .full: throw .full(error.description)
+                }
+            }
+            return id
+        }
+    }
+
+    // MARK: Consensus hooks
+
+    /// The block to propose: runnable mempool transactions that apply, in order (those that
+    /// do not are dropped from the mempool with the reason kept for `/v1/tx/{id}`).
+    public func makeBlock(height: Int64, previous: Commit?) -> Block {
+        state.withLock { s in
+            let time = max(clock(), s.contract.timeNs + 1)
+            let candidates = s.mempool.reap(maxTransactions: maxBlockTransactions, maxBytes: 32 << 20) { s.contract.accounts[$0]?.nonce ?? 0 }
+            var contract = s.contract
+            let context = BlockContext(height: height, timeNs: time, proposer: proposerID)
+            var included: [[UInt8]] = [], receipts: [(id: String, kind: String, signer: String, events: [String])] = []
+            contract.beginBlock(context)
+            for entry in candidates {
+                switch contract.apply(entry.signed, signatureChecked: true) {
+                case .success(let receipt):
+                    included.append(entry.wire)
+                    receipts.append((entry.id, entry.signed.transaction.kind, entry.signed.transaction.signer, receipt.events))
+                case .failure(let error):
+                    s.mempool.remove(id: entry.id)
+                    s.noteRejected(entry.id, "\(error)")
+                }
+            }
+            let events = contract.endBlock(context)
+            if !events.isEmpty { receipts.append(("block-\(height)", "end_block", proposerID, events)) }
+            let block = Block(height: height, previousHash: s.lastHash, proposer: proposerID, timeNs: time, transactions: included,
+                              lastCommit: previous?.precommits ?? [])
+            s.executions[block.hash] = Execution(valid: true, contract: contract, receipts: receipts)
+            return block
+        }
+    }
+
+    /// Whether a proposed block is valid on the committed state (cached per block).
+    public func isValid(_ block: Block) -> Bool {
+        state.withLock { s in
+            if let done = s.executions[block.hash] { return done.valid }
+            guard block.height == s.contract.height + 1 else { return false }
+            let execution = judge(block, s)
+            if s.executions.count > 64 { s.executions.removeAll() }
+            s.executions[block.hash] = execution
+            return execution.valid
+        }
+    }
+
+    /// Commits a decided block: adopts its executed state, prunes the mempool. Returns what
+    /// the store must record (nil if this height is already committed).
+    @discardableResult
+    public func commit(_ c: Commit) -> (receipts: [(id: String, kind: String, signer: String, events: [String])], contract: Contract)? {
+        state.withLock { s in
+            guard c.block.height == s.contract.height + 1 else { return nil }
+            let execution = s.executions[c.block.hash] ?? judge(c.block, s)
+            guard execution.valid else { return nil }  // a quorum decided it: cannot happen unless this node's state diverged
+            s.contract = execution.contract
+            s.lastCommit = c
+            s.lastHash = c.block.hash
+            s.executions.removeAll()
+            let contract = s.contract
+            s.mempool.prune { contract.accounts[$0]?.nonce ?? 0 }
+            return (execution.receipts, contract)
+        }
+    }
+
+    /// The set that signed the last commit (to check the next block's `lastCommit`).
+    public func setVerifyingValidators(_ set: ValidatorSet) { state.withLock { $0.verifyingValidators = set } }
+
+    // MARK: Execution
+
+    private func judge(_ block: Block, _ s: State) -> Execution {
+        let invalid = Execution(valid: false, contract: s.contract, receipts: [])
+        guard block.previousHash == s.lastHash, block.timeNs > s.contract.timeNs || s.contract.height == 0 else { return invalid }
+        if let last = s.lastCommit {
+            let commit = Commit(block: last.block, round: last.round, precommits: block.lastCommit)
+            guard s.verifyingValidators.isQuorum(commit.signedPower(in: s.verifyingValidators, signer: verifier)) else { return invalid }
+        } else if !block.lastCommit.isEmpty {
+            return invalid
+        }
+        return execute(block, on: s.contract, mempool: s.mempool)
+    }
+
+    private func execute(_ block: Block, on committed: Contract, mempool: Mempool) -> Execution {
+        var contract = committed
+        let context = BlockContext(height: block.height, timeNs: block.timeNs, proposer: block.proposer)
+        contract.beginBlock(context)
+        var receipts: [(String, String, String, [String])] = []
+        for wire in block.transactions {
+            guard let signed = try? SignedTransaction(wire: wire) else { return Execution(valid: false, contract: committed, receipts: []) }
+            let id = signed.id
+            guard case .success(let receipt) = contract.apply(signed, signatureChecked: mempool.contains(id)) else {
+                return Execution(valid: false, contract: committed, receipts: [])
+            }
+            receipts.append((id, signed.transaction.kind, signed.transaction.signer, receipt.events))
+        }
+        let events = contract.endBlock(context)
+        if !events.isEmpty { receipts.append(("block-\(block.height)", "end_block", block.proposer, events)) }
+        return Execution(valid: true, contract: contract, receipts: receipts)
+    }
+}
+
+extension LedgerApplication.State {
+    mutating func noteRejected(_ id: String, _ reason: String) {
+        if rejected[id] == nil { rejectedOrder.append(id) }
+        rejected[id] = reason
+        if rejectedOrder.count > 10_000 { rejected[rejectedOrder.removeFirst()] = nil }
+    }
+}
+
+/// Why `/v1/tx` did not take a transaction; each maps to an HTTP status.
+public enum AdmissionError: Error, Sendable, CustomStringConvertible {
+    case malformed(String)
+    case rejected(String)
+    case duplicate(String)
+    case replay(String)
+    case full(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let m): return m.hasPrefix("malformed") ? m : "malformed transaction: \(m)"
+        case .rejected(let m), .duplicate(let m), .replay(let m), .full(let m): return m
+        }
+    }
+}
+
+extension LedgerApplication {
+    /// Re-executes a stored block on restart (its commit was verified when it was first
+    /// committed); returns false if it does not apply, which means the store is not this
+    /// genesis's chain.
+    public func replay(_ c: Commit) -> Bool {
+        state.withLock { s in
+            guard c.block.height == s.contract.height + 1, c.block.previousHash == s.lastHash || s.contract.height == 0 && s.lastHash.isEmpty else { return false }
+            let execution = execute(c.block, on: s.contract, mempool: s.mempool)
+            guard execution.valid else { return false }
+            s.contract = execution.contract
+            s.lastCommit = c
+            s.lastHash = c.block.hash
+            return true
+        }
+    }
+
+    /// Validator set from the committed state's trust values.
+    public var currentValidatorSet: ValidatorSet {
+        read { ValidatorSet($0.validatorSet.map { Validator(id: $0.id, power: $0.power) }) }
+    }
+
+    /// Signing keys of every validator account.
+    public var validatorKeys: [String: [UInt8]] {
+        read { c in Dictionary(uniqueKeysWithValues: c.accounts.values.filter { $0.role == .validator }.map { ($0.id, $0.signingKey) }) }
+    }
+}

@@ -1,0 +1,291 @@
+import AsyncHTTPClient
+import Consensus
+import CoreMetrics
+import NIOHTTP1
+import Crypto
+import Evidence
+import Foundation
+import Ledger
+import Logging
+import NIOCore
+import Storage
+import Synchronization
+
+/// A validator node: the consensus core driven by peer messages and timers, the contract
+/// behind it, the store under it. Every input to the core goes through this actor, one at a
+/// time; reads of the state go straight to `application` (its own lock).
+public actor LedgerNode {
+    public nonisolated let configuration: NodeConfiguration
+    public nonisolated let application: LedgerApplication
+    public nonisolated let store: LedgerStore
+    let signer: NodeSigner
+    let transport: PeerTransport
+    let sink: CommitSink
+    let logger: Logger
+    let metrics = NodeMetrics()
+    var core: TendermintCore
+    let startedAt = ContinuousClock.now
+
+    /// Opens the store, rebuilds the state from the newest snapshot and the blocks after it,
+    /// and prepares consensus at the next height.
+    public init(configuration: NodeConfiguration, logger: Logger, client: HTTPClient = .shared,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }) throws(NodeError) {
+        self.configuration = configuration
+        self.logger = logger
+        let key = try Self.loadKey(configuration.key)
+        let genesis: Genesis
+        do {
+            guard let data = FileManager.default.contents(atPath: configuration.genesis) else { throw NodeError.genesis("cannot read \(configuration.genesis)") }
+            genesis = try Genesis.parse(json: data)
+        } catch let error as NodeError { throw error } catch { throw .genesis("\(error)") }
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
+            store = try LedgerStore(path: configuration.dataDir + "/ledger.sqlite")
+            signer = try NodeSigner(id: configuration.id, key: key, store: store)
+        } catch { throw .storage("\(error)") }
+
+        var contract: Contract
+        do { contract = try Contract(genesis: genesis) } catch { throw .genesis("\(error)") }
+        let genesisSet = ValidatorSet(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
+        guard genesisSet.power(of: configuration.id) > 0 || !genesisSet.members.isEmpty else { throw .genesis("no validators") }
+        guard let mine = contract.accounts[configuration.id], mine.signingKey == Array(key.publicKey.rawRepresentation) else {
+            throw .key("the key in \(configuration.key) is not the signing key of account \(configuration.id) in the genesis")
+        }
+        let last: Int64
+        do {
+            try store.initialize(genesisValidators: genesisSet)
+            last = try store.lastHeight()
+            if let snapshot = try store.latestSnapshot(), snapshot.height <= last {
+                contract = try Contract.restore(snapshot: snapshot.state, stateHash: snapshot.stateHash)
+            }
+        } catch { throw .storage("\(error)") }
+        let snapshotCommit = contract.height > 0 ? (try? store.commit(at: contract.height)) ?? nil : nil
+        application = LedgerApplication(contract: contract, lastCommit: snapshotCommit, validators: genesisSet, mempool: configuration.mempool,
+                                        maxBlockTransactions: configuration.blockMaxTransactions, proposerID: configuration.id, verifier: signer, clock: clock)
+        var from = contract.height + 1
+        while from <= last {
+            guard let commit = try? store.commit(at: from), application.replay(commit) else { throw .diverged("stored block \(from) does not apply to the state") }
+            let expected = try? store.stateHash(at: from)
+            let actual = application.read(\.stateHash)
+            guard expected == actual else { throw .diverged("state hash after block \(from) is \(actual), the store recorded \(expected ?? "none")") }
+            from += 1
+        }
+        signer.setKeys(application.validatorKeys)
+        let height = last + 1
+        let validators: ValidatorSet, next: ValidatorSet?
+        do {
+            validators = try store.validators(at: height) ?? genesisSet
+            next = try store.validators(at: height + 1)
+            if let signed = try store.validators(at: last) { application.setVerifyingValidators(signed) }
+        } catch { throw .storage("\(error)") }
+        transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, client: client, logger: logger)
+        sink = CommitSink(store: store, application: application, signer: signer, snapshotEvery: configuration.snapshotEvery, logger: logger)
+        var settings = TendermintCore.Configuration()
+        settings.timeoutBaseNs = configuration.timeouts.baseMs * 1_000_000
+        settings.timeoutIncrementNs = configuration.timeouts.incrementMs * 1_000_000
+        settings.resendNs = configuration.timeouts.resendMs * 1_000_000
+        settings.retainedCommits = 4
+        settings.commitWaitNs = configuration.timeouts.commitWaitMs * 1_000_000
+        let app = application, sink = sink
+        core = TendermintCore(id: configuration.id, validators: validators, signer: signer, configuration: settings, startHeight: height,
+                              lastCommit: last > 0 ? (try? store.commit(at: last)) ?? nil : nil,
+                              makeBlock: { h, _, previous in app.makeBlock(height: h, previous: previous) },
+                              isValid: { app.isValid($0) },
+                              didDecide: { sink.persist($0) })
+        if let next { core.setValidators(next, at: height + 1) }
+        logger.info("node ready", metadata: ["id": "\(configuration.id)", "height": "\(last)", "state": "\(application.read(\.stateHash))"])
+    }
+
+    static func loadKey(_ directory: String) throws(NodeError) -> Curve25519.Signing.PrivateKey {
+        let path = directory + "/" + SensorKeys.signingFile
+        guard FileManager.default.fileExists(atPath: path) else { throw .key("cannot read \(path) (write one with `trustband keygen --out \(directory)`)") }
+        do { return try SensorKeys.loadSigningKey(path) } catch { throw .key("\(error)") }
+    }
+
+    // MARK: Running
+
+    /// Starts consensus, the peer senders and the catch-up loop; returns when cancelled.
+    public func run() async {
+        handle(core.start())
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.transport.run() }
+            group.addTask { await self.catchUpLoop() }
+        }
+    }
+
+    func handle(_ effects: [ConsensusEffect]) {
+        for pending in sink.drainValidatorUpdates() { core.setValidators(pending.set, at: pending.height) }
+        for effect in effects {
+            switch effect {
+            case .broadcast(let m): transport.broadcast(.messages, m.wireBytes)
+            case .send(let m, let to): transport.send(.messages, m.wireBytes, to: to)
+            case .schedule(let timeout, let afterNs):
+                Task { [weak self] in
+                    try? await Task.sleep(nanoseconds: UInt64(max(0, afterNs)))
+                    await self?.fire(timeout)
+                }
+            case .commit(let c):
+                metrics.blocks.increment()
+                metrics.committedTransactions.increment(by: c.block.transactions.count)
+                metrics.height.record(c.block.height)
+            }
+        }
+        metrics.round.record(core.round)
+        metrics.mempool.record(application.mempoolCount)
+    }
+
+    func fire(_ timeout: Timeout) { handle(core.fire(timeout)) }
+
+    /// Consensus messages from a peer (already unframed).
+    public func receive(_ messages: [[UInt8]]) -> (accepted: Int, malformed: [String]) {
+        var accepted = 0, malformed: [String] = []
+        for bytes in messages {
+            do {
+                let message = try ConsensusMessage(wire: bytes)
+                accepted += 1
+                handle(core.receive(message))
+            } catch {
+                malformed.append(error.description)
+            }
+        }
+        metrics.peerMessages.increment(by: accepted)
+        return (accepted, malformed)
+    }
+
+    /// A client's transaction: admitted to the mempool and gossiped to the peers.
+    public nonisolated func submit(_ wire: [UInt8]) throws(AdmissionError) -> String {
+        do {
+            let id = try application.admit(wire: wire)
+            metrics.accepted.increment()
+            transport.broadcast(.transactions, wire)
+            return id
+        } catch {
+            metrics.refused(error.metricReason)
+            throw error
+        }
+    }
+
+    /// Transactions a peer gossiped (admitted here too, not forwarded again).
+    public nonisolated func gossiped(_ wires: [[UInt8]]) -> Int {
+        wires.reduce(0) { n, wire in (try? application.admit(wire: wire)) != nil ? n + 1 : n }
+    }
+
+    public struct Status: Sendable {
+        public var id: String
+        public var height: Int64
+        public var round: Int64
+        public var lastBlockHash: [UInt8]
+        public var stateHash: String
+        public var validators: ValidatorSet
+        public var mempool: Int
+        public var peers: [String]
+        public var uptimeSeconds: Double
+    }
+
+    public func status() -> Status {
+        let elapsed = startedAt.duration(to: .now)
+        return Status(id: configuration.id, height: core.height - 1, round: core.round, lastBlockHash: application.state.withLock { $0.lastHash },
+                      stateHash: application.read(\.stateHash), validators: core.validators, mempool: application.mempoolCount,
+                      peers: transport.peers.map(\.id), uptimeSeconds: Double(elapsed.components.seconds))
+    }
+
+    // MARK: Catch-up
+
+    /// Every second, asks peers how far they are; if one is ahead, fetches the commits this
+    /// node lacks and feeds them to the core, which checks each against the validator set.
+    func catchUpLoop() async {
+        while !Task.isCancelled {
+            for peer in transport.peers {
+                guard let theirs = await peerHeight(peer), theirs >= core.height else { continue }
+                while core.height <= theirs, !Task.isCancelled {
+                    let want = core.height
+                    guard let commit = await fetchCommit(want, from: peer) else { break }
+                    handle(core.receive(.decision(commit)))
+                    if core.height == want {
+                        logger.warning("fetched commit did not verify", metadata: ["peer": "\(peer.id)", "height": "\(want)"])
+                        break
+                    }
+                    metrics.catchUpBlocks.increment()
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    func peerHeight(_ peer: NodeConfiguration.Peer) async -> Int64? {
+        guard let body = await get(peer.url + "/v1/status", limit: 1 << 20),
+              let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        return (object["height"] as? NSNumber)?.int64Value
+    }
+
+    func fetchCommit(_ height: Int64, from peer: NodeConfiguration.Peer) async -> Commit? {
+        guard let body = await get(peer.url + "/v1/blocks/\(height)/commit", limit: 256 << 20) else { return nil }
+        return try? Commit(wire: body)
+    }
+
+    func get(_ url: String, limit: Int) async -> [UInt8]? {
+        do {
+            let response = try await transport.client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            guard response.status.code == 200 else { return nil }
+            return Array(buffer: try await response.body.collect(upTo: limit))
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// What the core's decision hook does, synchronously, before the next height starts:
+/// commit the block in the application, write it to the store, and queue the validator set
+/// it determines (for height + 2) for the core.
+final class CommitSink: Sendable {
+    let store: LedgerStore
+    let application: LedgerApplication
+    let signer: NodeSigner
+    let snapshotEvery: Int64
+    let logger: Logger
+    let updates = Mutex<[(height: Int64, set: ValidatorSet)]>([])
+
+    init(store: LedgerStore, application: LedgerApplication, signer: NodeSigner, snapshotEvery: Int64, logger: Logger) {
+        self.store = store
+        self.application = application
+        self.signer = signer
+        self.snapshotEvery = snapshotEvery
+        self.logger = logger
+    }
+
+    func persist(_ c: Commit) {
+        let height = c.block.height
+        guard let (receipts, contract) = application.commit(c) else {
+            logger.critical("decided block does not apply to this node's state", metadata: ["height": "\(height)"])
+            return
+        }
+        let future = ValidatorSet(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
+        let snapshot = height % snapshotEvery == 0 ? try? contract.snapshot() : nil
+        do {
+            try store.append(CommittedHeight(commit: c, stateHash: contract.stateHash, transactions: receipts, futureValidators: future, snapshot: snapshot))
+            if let signed = try store.validators(at: height) { application.setVerifyingValidators(signed) }
+        } catch {
+            // The store is the node's memory: without it the node must not go on voting.
+            logger.critical("cannot write block; stopping", metadata: ["height": "\(height)", "error": "\(error)"])
+            exit(70)
+        }
+        signer.setKeys(application.validatorKeys)
+        updates.withLock { $0.append((height + 2, future)) }
+    }
+
+    func drainValidatorUpdates() -> [(height: Int64, set: ValidatorSet)] {
+        updates.withLock { u in defer { u = [] }; return u }
+    }
+}
+
+extension AdmissionError {
+    var metricReason: String {
+        switch self {
+        case .malformed: return "malformed"
+        case .rejected: return "rejected"
+        case .duplicate: return "duplicate"
+        case .replay: return "replay"
+        case .full: return "full"
+        }
+    }
+}

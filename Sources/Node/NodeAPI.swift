@@ -1,0 +1,200 @@
+import Consensus
+import Evidence
+import Storage
+import Foundation
+import Hummingbird
+import Ledger
+import Logging
+import NIOCore
+import Prometheus
+import Signal
+
+/// The node's HTTP API (`docs/openapi.yaml`): transaction submission, reads of the contract
+/// state and the chain, status, Prometheus metrics, and the peer endpoints. Every request
+/// body is bounded; anything malformed gets a 4xx with the reason as JSON `{"error": …}` and a
+/// log line, never a crash.
+public enum NodeAPI {
+    public static func router(node: LedgerNode, registry: PrometheusCollectorRegistry?, logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router()
+        let limit = node.configuration.maxBodyBytes
+        let app = node.application
+
+        router.post("/v1/tx") { request, _ -> Response in
+            let body = try await collect(request, limit: limit, logger: logger, route: "/v1/tx", node: node)
+            let wire: [UInt8]
+            if request.headers[.contentType]?.hasPrefix("application/json") == true {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let text = object["tx"] as? String,
+                      let bytes = hexBytes(text) else {
+                    return refuse(.badRequest, "body must be {\"tx\": \"<hex of the signed transaction's wire bytes>\"}", logger, node, "/v1/tx")
+                }
+                wire = bytes
+            } else {
+                wire = body
+            }
+            do throws(AdmissionError) {
+                let id = try node.submit(wire)
+                return json(.accepted, .object(JSONObject([("id", .string(id)), ("status", .string("pending"))])))
+            } catch {
+                let status: HTTPResponse.Status
+                switch error {
+                case .malformed, .rejected: status = .badRequest
+                case .duplicate, .replay: status = .conflict
+                case .full: status = .tooManyRequests
+                }
+                return refuse(status, error.description, logger, node, "/v1/tx")
+            }
+        }
+
+        router.get("/v1/tx/:id") { _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            if let stored = try? node.store.transaction(id: id) {
+                return json(.ok, .object(JSONObject([("id", .string(id)), ("status", .string("committed")), ("height", .integer(stored.height)),
+                                                     ("position", .integer(Int64(stored.position))), ("type", .string(stored.kind)),
+                                                     ("signer", .string(stored.signer)), ("events", .array(stored.events.map { .string($0) }))])))
+            }
+            if app.isPending(id) { return json(.ok, .object(JSONObject([("id", .string(id)), ("status", .string("pending"))]))) }
+            if let reason = app.rejection(of: id) {
+                return json(.ok, .object(JSONObject([("id", .string(id)), ("status", .string("rejected")), ("reason", .string(reason))])))
+            }
+            return json(.notFound, .object(JSONObject([("id", .string(id)), ("status", .string("unknown"))])))
+        }
+
+        router.get("/v1/status") { _, _ -> Response in
+            let s = await node.status()
+            return json(.ok, .object(JSONObject([
+                ("id", .string(s.id)), ("height", .integer(s.height)), ("round", .integer(s.round)),
+                ("last_block_hash", .string(hex(s.lastBlockHash))), ("state_hash", .string(s.stateHash)),
+                ("validators", .array(s.validators.members.map { .object(JSONObject([("id", .string($0.id)), ("power", .integer($0.power))])) })),
+                ("mempool", .integer(Int64(s.mempool))), ("peers", .array(s.peers.map { .string($0) })), ("uptime_s", .number(s.uptimeSeconds)),
+            ])))
+        }
+
+        // Reads of the contract state: sections of its JSON form.
+        for (path, key) in [("/v1/state", ""), ("/v1/accounts", "accounts"), ("/v1/offers", "offers"), ("/v1/grants", "grants"),
+                            ("/v1/cases", "cases"), ("/v1/rounds", "rounds"), ("/v1/validators", "validators"), ("/v1/supply", "supply")] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                let state = app.read(\.jsonValue)
+                guard !key.isEmpty else { return json(.ok, state) }
+                guard case .object(let o) = state, let section = o[key] else { return json(.ok, .null) }
+                return json(.ok, .object(JSONObject([("height", o["height"] ?? .null), (key, section)])))
+            }
+        }
+        for (path, key, projection) in [("/v1/trust", "trust", ["trust_milli", "trust", "validator"]), ("/v1/deposits", "deposits", ["deposit", "locked", "registration_deposit"])] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                guard case .object(let o) = app.read(\.jsonValue), case .array(let accounts)? = o["accounts"] else { return json(.ok, .null) }
+                let rows: [JSONValue] = accounts.compactMap { a in
+                    guard case .object(let account) = a else { return nil }
+                    return .object(JSONObject([("id", account["id"] ?? .null)] + projection.map { ($0, account[$0] ?? .null) }))
+                }
+                return json(.ok, .object(JSONObject([("height", o["height"] ?? .null), (key, .array(rows))])))
+            }
+        }
+        for (path, key) in [("/v1/accounts/:id", "accounts"), ("/v1/cases/:id", "cases"), ("/v1/grants/:id", "grants"), ("/v1/offers/:id", "offers")] {
+            router.get(RouterPath(path)) { _, context -> Response in
+                let id = context.parameters.get("id") ?? ""
+                guard case .object(let o) = app.read(\.jsonValue), case .array(let items)? = o[key],
+                      let item = items.first(where: { if case .object(let x) = $0 { return x["id"] == .string(id) } else { return false } }) else {
+                    return json(.notFound, .object(JSONObject([("error", .string("no \(key.dropLast()) \(id)"))])))
+                }
+                return json(.ok, item)
+            }
+        }
+
+        router.get("/v1/blocks/:height") { _, context -> Response in
+            guard let height = context.parameters.get("height", as: Int64.self), let commit = try? node.store.commit(at: height) else {
+                return json(.notFound, .object(JSONObject([("error", .string("no such block"))])))
+            }
+            return json(.ok, blockJSON(commit, stateHash: (try? node.store.stateHash(at: height)) ?? nil))
+        }
+        router.get("/v1/blocks/:height/commit") { _, context -> Response in
+            guard let height = context.parameters.get("height", as: Int64.self), let wire = try? node.store.commitWire(at: height) else {
+                return json(.notFound, .object(JSONObject([("error", .string("no such block"))])))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: wire)))
+        }
+
+        router.post("/v1/peer/messages") { request, _ -> Response in
+            let body = try await collect(request, limit: 256 << 20, logger: logger, route: "/v1/peer/messages", node: node)
+            switch PeerFraming.unframe(body) {
+            case .failure(let error): return refuse(.badRequest, error.description, logger, node, "/v1/peer/messages")
+            case .success(let items):
+                let result = await node.receive(items)
+                if !result.malformed.isEmpty { return refuse(.badRequest, result.malformed[0], logger, node, "/v1/peer/messages") }
+                return Response(status: .noContent)
+            }
+        }
+        router.post("/v1/peer/transactions") { request, _ -> Response in
+            let body = try await collect(request, limit: 256 << 20, logger: logger, route: "/v1/peer/transactions", node: node)
+            switch PeerFraming.unframe(body) {
+            case .failure(let error): return refuse(.badRequest, error.description, logger, node, "/v1/peer/transactions")
+            case .success(let items):
+                _ = node.gossiped(items)
+                return Response(status: .noContent)
+            }
+        }
+
+        router.get("/metrics") { _, _ -> Response in
+            var text: [UInt8] = []
+            registry?.emit(into: &text)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+        router.get("/healthz") { _, _ -> Response in json(.ok, .object(JSONObject([("ok", .bool(true))]))) }
+        return router
+    }
+
+    static func collect(_ request: Request, limit: Int, logger: Logger, route: String, node: LedgerNode) async throws -> [UInt8] {
+        do {
+            return Array(buffer: try await request.body.collect(upTo: limit))
+        } catch {
+            node.metrics.badRequest(route)
+            logger.notice("request refused", metadata: ["route": "\(route)", "reason": "body larger than \(limit) bytes"])
+            throw HTTPError(.contentTooLarge, message: "body larger than \(limit) bytes")
+        }
+    }
+
+    static func refuse(_ status: HTTPResponse.Status, _ reason: String, _ logger: Logger, _ node: LedgerNode, _ route: String) -> Response {
+        node.metrics.badRequest(route)
+        logger.notice("request refused", metadata: ["route": "\(route)", "status": "\(status.code)", "reason": "\(reason)"])
+        return json(status, .object(JSONObject([("error", .string(reason))])))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        let text = (try? JSONWriter.write(value, indent: 0)) ?? "{}"
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func blockJSON(_ c: Commit, stateHash: String?) -> JSONValue {
+        let txs: [JSONValue] = c.block.transactions.map { wire in
+            guard let signed = try? SignedTransaction(wire: wire) else { return .null }
+            return .object(JSONObject([("id", .string(signed.id)), ("type", .string(signed.transaction.kind)), ("signer", .string(signed.transaction.signer)),
+                                       ("nonce", .integer(Int64(signed.transaction.nonce)))]))
+        }
+        return .object(JSONObject([
+            ("height", .integer(c.block.height)), ("hash", .string(hex(c.block.hash))), ("previous_hash", .string(hex(c.block.previousHash))),
+            ("proposer", .string(c.block.proposer)), ("time_ns", .integer(c.block.timeNs)), ("round", .integer(c.round)),
+            ("state_hash", stateHash.map { .string($0) } ?? .null),
+            ("transactions", .array(txs)),
+            ("precommits", .array(c.precommits.map { .object(JSONObject([("validator", .string($0.vote.validator)), ("signature", .string(hex($0.signature)))])) })),
+        ]))
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var out: [UInt8] = [], chars = Array(text.utf8)[...]
+        out.reserveCapacity(text.count / 2)
+        while let a = chars.popFirst(), let b = chars.popFirst() {
+            guard let hi = nibble(a), let lo = nibble(b) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return out
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Consensus
+import Foundation
+import GRDB
+import Ledger
+
+/// What a committed height writes, all at once.
+public struct CommittedHeight: Sendable {
+    public var commit: Commit
+    public var stateHash: String
+    /// The committed transactions: id, kind, signer, events.
+    public var transactions: [(id: String, kind: String, signer: String, events: [String])]
+    /// The validator set that votes at `commit.block.height + 2`.
+    public var futureValidators: ValidatorSet
+    /// A snapshot of the state after this height, now and then.
+    public var snapshot: [UInt8]?
+
+    public init(commit: Commit, stateHash: String, transactions: [(id: String, kind: String, signer: String, events: [String])],
+                futureValidators: ValidatorSet, snapshot: [UInt8]?) {
+        self.commit = commit
+        self.stateHash = stateHash
+        self.transactions = transactions
+        self.futureValidators = futureValidators
+        self.snapshot = snapshot
+    }
+}
+
+/// Where a committed transaction is.
+public struct StoredTransaction: Sendable, Equatable {
+    public var id: String
+    public var height: Int64
+    public var position: Int
+    public var kind: String
+    public var signer: String
+    public var events: [String]
+}
+
+/// A stored height's summary.
+public struct StoredBlock: Sendable, Equatable {
+    public var height: Int64
+    public var hash: [UInt8]
+    public var stateHash: String
+    public var timeNs: Int64
+    public var transactionCount: Int
+}
+
+extension LedgerStore {
+    /// The highest committed height (0: none yet).
+    public func lastHeight() throws(StorageError) -> Int64 {
+        try read("read last height") { db in try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM block") ?? 0 }
+    }
+
+    /// Writes the genesis validator sets (heights 1 and 2) once; later calls change nothing.
+    public func initialize(genesisValidators set: ValidatorSet) throws(StorageError) {
+        let members = Self.encode(set)
+        try write("write genesis validators") { db in
+            for h in [1, 2] {
+                try db.execute(sql: "INSERT OR IGNORE INTO validator_set (height, members) VALUES (?, ?)", arguments: [h, members])
+            }
+        }
+    }
+
+    /// Writes one committed height; refuses a height that does not follow the last one.
+    public func append(_ h: CommittedHeight) throws(StorageError) {
+        let height = h.commit.block.height
+        let wire = Data(h.commit.wireBytes), hash = Data(h.commit.block.hash)
+        let members = Self.encode(h.futureValidators)
+        let txs = h.transactions.map { ($0.id, $0.kind, $0.signer, $0.events.joined(separator: "\n")) }
+        let snapshot = h.snapshot.map { Data($0) }
+        try write("append block \(height)") { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM block") ?? 0
+            guard height == last + 1 else { throw StorageError.notContiguous(expected: last + 1, got: height) }
+            try db.execute(sql: "INSERT INTO block (height, hash, state_hash, time_ns, tx_count, commit_wire) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [height, hash, h.stateHash, h.commit.block.timeNs, txs.count, wire])
+            for (position, tx) in txs.enumerated() {
+                try db.execute(sql: "INSERT OR REPLACE INTO tx (id, height, position, kind, signer, events) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [tx.0, height, position, tx.1, tx.2, tx.3])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO validator_set (height, members) VALUES (?, ?)", arguments: [height + 2, members])
+            if let snapshot {
+                try db.execute(sql: "INSERT OR REPLACE INTO snapshot (height, state_hash, state) VALUES (?, ?, ?)", arguments: [height, h.stateHash, snapshot])
+                try db.execute(sql: "DELETE FROM snapshot WHERE height < ?", arguments: [height])
+            }
+        }
+    }
+
+    /// The commit of `height` in wire form, as served to peers catching up.
+    public func commitWire(at height: Int64) throws(StorageError) -> [UInt8]? {
+        try read("read block \(height)") { db in
+            try Data.fetchOne(db, sql: "SELECT commit_wire FROM block WHERE height = ?", arguments: [height]).map { [UInt8]($0) }
+        }
+    }
+
+    /// The commit of `height`, decoded.
+    public func commit(at height: Int64) throws(StorageError) -> Commit? {
+        guard let wire = try commitWire(at: height) else { return nil }
+        do { return try Commit(wire: wire) } catch { throw .corrupt(problem: "block \(height): \(error)") }
+    }
+
+    public func block(at height: Int64) throws(StorageError) -> StoredBlock? {
+        try read("read block \(height)") { db in
+            try Row.fetchOne(db, sql: "SELECT height, hash, state_hash, time_ns, tx_count FROM block WHERE height = ?", arguments: [height]).map { row in
+                StoredBlock(height: row[0], hash: [UInt8](row[1] as Data), stateHash: row[2], timeNs: row[3], transactionCount: row[4])
+            }
+        }
+    }
+
+    /// The state hash recorded after `height`.
+    public func stateHash(at height: Int64) throws(StorageError) -> String? {
+        try read("read state hash") { db in try String.fetchOne(db, sql: "SELECT state_hash FROM block WHERE height = ?", arguments: [height]) }
+    }
+
+    public func transaction(id: String) throws(StorageError) -> StoredTransaction? {
+        try read("read transaction") { db in
+            try Row.fetchOne(db, sql: "SELECT id, height, position, kind, signer, events FROM tx WHERE id = ?", arguments: [id]).map { row in
+                let events: String = row[5]
+                return StoredTransaction(id: row[0], height: row[1], position: row[2], kind: row[3], signer: row[4],
+                                         events: events.isEmpty ? [] : events.components(separatedBy: "\n"))
+            }
+        }
+    }
+
+    /// The validator set that votes at `height`.
+    public func validators(at height: Int64) throws(StorageError) -> ValidatorSet? {
+        let text = try read("read validator set") { db in try String.fetchOne(db, sql: "SELECT members FROM validator_set WHERE height = ?", arguments: [height]) }
+        guard let text else { return nil }
+        return try Self.decode(text)
+    }
+
+    /// The newest snapshot: its height, state hash and bytes.
+    public func latestSnapshot() throws(StorageError) -> (height: Int64, stateHash: String, state: [UInt8])? {
+        try read("read snapshot") { db in
+            try Row.fetchOne(db, sql: "SELECT height, state_hash, state FROM snapshot ORDER BY height DESC LIMIT 1").map { row in
+                (row[0], row[1], [UInt8](row[2] as Data))
+            }
+        }
+    }
+
+    /// "id:power" lines, sorted by id.
+    static func encode(_ set: ValidatorSet) -> String {
+        set.members.sorted { $0.id < $1.id }.map { "\($0.id):\($0.power)" }.joined(separator: "\n")
+    }
+
+    static func decode(_ text: String) throws(StorageError) -> ValidatorSet {
+        var members: [Validator] = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":")
+            guard parts.count == 2, let power = Int64(parts[1]) else { throw .corrupt(problem: "validator set line \"\(line)\"") }
+            members.append(Validator(id: String(parts[0]), power: power))
+        }
+        return ValidatorSet(members)
+    }
+}

@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import Foundation
+import Ledger
+import NIOCore
+import NIOHTTP1
+
+/// Child node processes of a devnet: started from this executable (`trustband node`), their
+/// output in `vN/node.log`, stopped with SIGTERM (then SIGKILL after a grace period).
+final class DevnetProcesses: @unchecked Sendable {
+    let configs: [String]
+    let urls: [String]
+    private(set) var processes: [Process?]
+    let lock = NSLock()
+
+    let executable: String
+
+    init(configs: [String], basePort: Int, host: String = "127.0.0.1", executable: String = DevnetProcesses.executable) {
+        self.configs = configs
+        self.executable = executable
+        urls = configs.indices.map { "http://\(host):\(basePort + $0)" }
+        processes = Array(repeating: nil, count: configs.count)
+    }
+
+    /// The running executable's path.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    func start(_ index: Int, environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["node", "--config", configs[index]]
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let logPath = URL(fileURLWithPath: configs[index]).deletingLastPathComponent().appendingPathComponent("node.log").path
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        lock.withLock { processes[index] = process }
+    }
+
+    func startAll(environment: [String: String] = [:]) throws {
+        for i in configs.indices { try start(i, environment: environment) }
+    }
+
+    /// SIGKILL: the crash a node must survive.
+    func kill(_ index: Int) {
+        lock.withLock {
+            guard let p = processes[index], p.isRunning else { return }
+            Foundation.kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            processes[index] = nil
+        }
+    }
+
+    /// SIGTERM to every node, then SIGKILL to any still running after `grace` seconds.
+    func stopAll(grace: Double = 10) {
+        let running = lock.withLock { processes.compactMap { $0 }.filter(\.isRunning) }
+        for p in running { p.terminate() }
+        let deadline = Date().addingTimeInterval(grace)
+        for p in running {
+            while p.isRunning, Date() < deadline { usleep(50_000) }
+            if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        }
+        lock.withLock { processes = processes.map { _ in nil } }
+    }
+
+    /// Waits until every node answers `/v1/status`.
+    func waitReady(timeout: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        for (i, url) in urls.enumerated() {
+            while (try? await LedgerClient.status(url)) == nil {
+                guard Date() < deadline else { throw UserFacingError(message: "node v\(i + 1) did not start; see its node.log beside \(configs[i])") }
+                if lock.withLock({ processes[i].map { !$0.isRunning } ?? false }) {
+                    throw UserFacingError(message: "node v\(i + 1) exited; see node.log beside \(configs[i])")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+}
+
+/// A few calls to a node's HTTP API.
+enum LedgerClient {
+    static func get(_ url: String, timeout: Int64 = 10) async throws -> (status: UInt, body: [UInt8]) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(timeout))
+        return (response.status.code, Array(buffer: try await response.body.collect(upTo: 64 << 20)))
+    }
+
+    static func json(_ url: String) async throws -> [String: Any] {
+        let (status, body) = try await get(url)
+        guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw UserFacingError(message: "GET \(url): HTTP \(status) \(String(decoding: body.prefix(300), as: UTF8.self))")
+        }
+        return object
+    }
+
+    static func status(_ url: String) async throws -> [String: Any] { try await json(url + "/v1/status") }
+
+    static func height(_ url: String) async throws -> Int64 {
+        guard let h = (try await status(url))["height"] as? NSNumber else { throw UserFacingError(message: "\(url): status has no height") }
+        return h.int64Value
+    }
+
+    /// POSTs a signed transaction; returns the HTTP status and the JSON reply's id or error.
+    static func submit(_ wire: [UInt8], to url: String) async throws -> (status: UInt, message: String) {
+        var request = HTTPClientRequest(url: url + "/v1/tx")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: wire))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any]
+        return (response.status.code, (object?["id"] as? String) ?? (object?["error"] as? String) ?? "")
+    }
+}

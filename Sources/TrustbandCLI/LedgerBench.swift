@@ -1,0 +1,153 @@
+import ArgumentParser
+import Crypto
+import Evidence
+import Foundation
+import Ledger
+import Node
+import Synchronization
+
+/// `trustband bench ledger`: a real devnet on loopback (N node processes), loaded with signed
+/// evidence and demand transactions at increasing rates; prints committed tx/s and the
+/// submit-to-commit latency (p50, p99) per rate, beside the ceiling that Ed25519
+/// verification alone (`openssl speed ed25519`) would set on this machine.
+struct LedgerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ledger", abstract: "Devnet throughput and submit-to-commit latency at increasing offered rates.")
+
+    @Option(help: "Validators.")
+    var nodes = 4
+
+    @Option(help: "Offered rates, transactions per second, comma-separated.")
+    var rates = "500,1000,2000"
+
+    @Option(help: "Seconds per rate.")
+    var duration = 10
+
+    @Option(help: "Percent of evidence transactions (the rest are demands).")
+    var evidencePercent = 50
+
+    @Option(help: "Port of the first node.")
+    var basePort = 7301
+
+    @Option(help: "Devnet directory (default: a new temporary one).")
+    var dir: String?
+
+    @Option(help: "Transactions in flight at most.")
+    var inFlight = 512
+
+    func run() async throws {
+        #if DEBUG
+        print("warning: debug build; run `swift run -c release trustband bench ledger` for real figures\n")
+        #endif
+        let steps = rates.split(separator: ",").compactMap { Int($0) }
+        guard !steps.isEmpty, steps.allSatisfy({ $0 > 0 }) else { throw ValidationError("--rates: positive integers, comma-separated") }
+        let directory = dir ?? NSTemporaryDirectory() + "trustband-bench-\(getpid())"
+        let configs = try Devnet.create(directory: directory, nodes: nodes, basePort: basePort, devAccounts: DevnetAccounts.standard)
+        let devnet = DevnetProcesses(configs: configs, basePort: basePort)
+        try devnet.startAll(environment: ["TRUSTBAND_LOG_LEVEL": "warning"])
+        defer {
+            devnet.stopAll()
+            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
+        }
+        try await devnet.waitReady()
+        print("devnet: \(nodes) validator processes on loopback, every transaction's signature checked by every node")
+        var workload = try await LedgerWorkload.prepare(devnet: devnet, directory: directory)
+        print("setup: \(workload.grants.count) grants to report on; signing the load…")
+        var results: [(rate: Int, offered: Int, committed: Int, perSecond: Double, p50: Double, p99: Double, refused: Int)] = []
+        for rate in steps {
+            let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent)
+            let run = try await LedgerLoad(urls: devnet.urls, inFlight: inFlight).run(txs, rate: rate, seconds: duration)
+            results.append((rate, txs.count, run.committedInWindow, run.committedPerSecond, run.p50, run.p99, run.refused))
+            print(String(format: "  offered %5d tx/s: committed %7.0f tx/s, submit→commit p50 %6.0f ms, p99 %6.0f ms, refused (retried) %d",
+                         rate, run.committedPerSecond, run.p50 * 1000, run.p99 * 1000, run.refused))
+        }
+        print("\noffered tx/s   committed tx/s   p50 ms   p99 ms")
+        for r in results { print(String(format: "%12d %16.0f %8.0f %8.0f", r.rate, r.perSecond, r.p50 * 1000, r.p99 * 1000)) }
+        if let verify = ContractBench.opensslVerifyMicroseconds() {
+            let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+            let ceiling = cores * 1e6 / verify / Double(nodes)
+            let best = results.map(\.perSecond).max() ?? 0
+            print(String(format: "\npeer: openssl speed ed25519 = %.1f µs per verify; %d nodes each checking every signature on %.0f cores could verify at most %.0f tx/s; best committed = %.2f × that ceiling",
+                         verify, nodes, cores, ceiling, best / ceiling))
+        }
+    }
+}
+
+/// The bench's transactions: evidence from 64 sensors about live grants, demands from 64 users.
+struct LedgerWorkload {
+    let grants: [(id: String, holder: String, startNs: Int64, low: Int64)]
+    var nonces: [String: UInt64]
+    var serial = 0
+
+    static func prepare(devnet: DevnetProcesses, directory: String) async throws -> LedgerWorkload {
+        let url = devnet.urls[0]
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let rules = UsageRules(maxPsdMilliDbmPerMHz: -30_000, outOfBandMaxMilliDbmPerMHz: -55_000, maxOccupancyNs: 600_000_000_000,
+                               nominalPsdMilliDbmPerMHz: nil, nominalToleranceMilliDB: nil)
+        let v1Key = try SensorKeys.loadSigningKey(directory + "/v1/key/" + SensorKeys.signingFile)
+        var setup: [SignedTransaction] = [
+            try Transaction(signer: "mno-a", nonce: 1, body: .offer(OfferRequest(id: "bench-offer", frequencyLowHz: 3_550_000_000, frequencyHighHz: 3_600_000_000, area: "bench",
+                                                                                 startNs: now - 60_000_000_000, endNs: now + 86_400_000_000_000, unitPriceMilli: 1,
+                                                                                 deposit: 1_000, rules: rules))).signed(by: DevKeys.signing("mno-a")),
+        ]
+        for u in 0..<16 {
+            setup.append(try Transaction(signer: "user-\(u)", nonce: 1, body: .demand(DemandRequest(id: "bench-setup-\(u)", bandwidthHz: 1_000_000, durationNs: 3_600_000_000_000,
+                                                                                                    area: "bench", startNs: 0, deposit: 100))).signed(by: DevKeys.signing("user-\(u)")))
+        }
+        for tx in setup { _ = try await LedgerClient.submit(tx.wireBytes, to: url) }
+        try await waitCommitted(setup.map(\.id), url: url)
+        let close = try Transaction(signer: "v1", nonce: 1, body: .closeRound).signed(by: v1Key)
+        let (status, message) = try await LedgerClient.submit(close.wireBytes, to: url)
+        guard status == 202 else { throw UserFacingError(message: "bench setup: close_round refused: \(message)") }
+        try await waitCommitted([close.id], url: url)
+        let object = try await LedgerClient.json(url + "/v1/grants")
+        let grants: [(String, String, Int64, Int64)] = (object["grants"] as? [[String: Any]] ?? []).compactMap { g in
+            guard let id = g["id"] as? String, let holder = g["holder"] as? String else { return nil }
+            return (id, holder, now, (g["freq_low_hz"] as? NSNumber)?.int64Value ?? 0)
+        }
+        guard !grants.isEmpty else { throw UserFacingError(message: "bench setup: the round granted nothing") }
+        var nonces: [String: UInt64] = [:]
+        for u in 0..<16 { nonces["user-\(u)"] = 1 }
+        return LedgerWorkload(grants: grants, nonces: nonces)
+    }
+
+    static func waitCommitted(_ ids: [String], url: String) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        for id in ids {
+            while true {
+                let (_, body) = try await LedgerClient.get(url + "/v1/tx/" + id)
+                let status = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["status"] as? String
+                if status == "committed" { break }
+                if status == "rejected" { throw UserFacingError(message: "bench setup transaction \(id) rejected: \(String(decoding: body, as: UTF8.self))") }
+                guard Date() < deadline else { throw UserFacingError(message: "bench setup: \(id) not committed within 60 s") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// `count` signed transactions, nonces continuing from the last batch.
+    mutating func make(count: Int, evidencePercent: Int) throws -> [SignedTransaction] {
+        var out: [SignedTransaction] = []
+        out.reserveCapacity(count)
+        for n in 0..<count {
+            serial += 1
+            let signer: String, body: Transaction.Body
+            if n % 100 < evidencePercent {
+                signer = "sensor-\(serial % 64)"
+                let g = grants[serial % grants.count]
+                let record = EvidenceRecord(sensorID: signer, grantID: g.id, kind: "power", rule: "max_psd", suspect: g.holder,
+                                            startNs: g.startNs + Int64(serial) * 1_000_000_000, endNs: g.startNs + Int64(serial) * 1_000_000_000 + 500_000_000,
+                                            centerHz: g.low, sampleRateMilliHz: 2_500_000_000, unit: "dBm/MHz", measuredMilli: -24_000, limitMilli: -30_000,
+                                            marginMilliDB: 6_000, noiseFloorMilliDBFS: -90_000, fftSize: 1024, calibrationID: "none", calibrationOffsetMilliDB: 0,
+                                            location: "bench", excerptSHA256: Array(repeating: 7, count: 32),
+                                            nonce: withUnsafeBytes(of: UInt64(serial).bigEndian) { Array($0) } + Array(repeating: 0, count: 8)).canonicalBytes
+                body = .evidence(record: record, signature: Array(try DevKeys.signing(signer).signature(for: record)))
+            } else {
+                signer = "user-\(serial % 64)"
+                body = .demand(DemandRequest(id: "bench-\(serial)", bandwidthHz: 1_000_000, durationNs: 3_600_000_000_000, area: "bench", startNs: 0, deposit: 1))
+            }
+            nonces[signer, default: 0] += 1
+            out.append(try Transaction(signer: signer, nonce: nonces[signer]!, body: body).signed(by: DevKeys.signing(signer)))
+        }
+        return out
+    }
+}

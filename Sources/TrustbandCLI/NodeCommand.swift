@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Node
+import Prometheus
+import ServiceLifecycle
+
+/// `trustband node --config FILE`: one validator node (HTTP API, peers, consensus, store);
+/// SIGTERM or SIGINT stops it cleanly.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "node", abstract: "Run a ledger validator node.")
+
+    @Option(help: "Node configuration file (JSON); TRUSTBAND_NODE_* variables override it.")
+    var config: String
+
+    func run() async throws {
+        let configuration: NodeConfiguration
+        do { configuration = try NodeConfiguration.load(path: config) } catch { throw fail(error) }
+        let logger = Logger(label: "trustband.node.\(configuration.id)")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let node: LedgerNode
+        do { node = try LedgerNode(configuration: configuration, logger: logger) } catch { throw fail(error) }
+        try await NodeServer.run(node: node, registry: registry, logger: logger)
+    }
+
+    func fail(_ error: any Error) -> ExitCode {
+        FileHandle.standardError.write(Data("trustband: error: \(error)\n".utf8))
+        return ExitCode(1)
+    }
+}
+
+/// Serves a node: the HTTP application and the consensus service in one service group.
+enum NodeServer {
+    struct ConsensusService: Service {
+        let node: LedgerNode
+        func run() async throws {
+            await cancelWhenGracefulShutdown { await node.run() }
+        }
+    }
+
+    static func run(node: LedgerNode, registry: PrometheusCollectorRegistry?, logger: Logger) async throws {
+        let address = node.configuration.address
+        let app = Application(router: NodeAPI.router(node: node, registry: registry, logger: logger),
+                              configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustband-node"),
+                              services: [ConsensusService(node: node)], logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,148 @@
+import Consensus
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Logging
+import Node
+import NIOCore
+import Testing
+
+/// The HTTP API of a real one-validator node (it commits alone), in process.
+@Suite("Node HTTP API")
+struct NodeAPITests {
+    static func withNode(_ body: @Sendable (any TestClientProtocol, LedgerNode) async throws -> Void) async throws {
+        let dir = NSTemporaryDirectory() + "trustband-node-api-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var timeouts = NodeConfiguration.Timeouts()
+        timeouts.commitWaitMs = 20
+        let configs = try Devnet.create(directory: dir, nodes: 1, basePort: 0,
+                                        devAccounts: [.init(id: "user-1", role: .pu, deposit: 100, balance: 10_000)], timeouts: timeouts)
+        var configuration = try NodeConfiguration.load(path: configs[0])
+        configuration.maxBodyBytes = 64 * 1024
+        let logger = Logger(label: "test.node")
+        let node = try LedgerNode(configuration: configuration, logger: logger)
+        let app = Application(router: NodeAPI.router(node: node, registry: nil, logger: logger))
+        let consensus = Task { await node.run() }
+        defer { consensus.cancel() }
+        try await app.test(.router) { client in try await body(client, node) }
+    }
+
+    static func demand(_ nonce: UInt64, id: String = "d1", key: Curve25519.Signing.PrivateKey = DevKeys.signing("user-1")) throws -> SignedTransaction {
+        try Transaction(signer: "user-1", nonce: nonce, body: .demand(DemandRequest(id: id, bandwidthHz: 1_000_000, durationNs: 3_600_000_000_000,
+                                                                                   area: "a", startNs: 0, deposit: 1))).signed(by: key)
+    }
+
+    static func post(_ client: any TestClientProtocol, _ bytes: [UInt8], path: String = "/v1/tx") async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: path, method: .post, headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: bytes)) { r in
+            (r.status, String(buffer: r.body))
+        }
+    }
+
+    static func get(_ client: any TestClientProtocol, _ path: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: path, method: .get) { r in (r.status, String(buffer: r.body)) }
+    }
+
+    static func waitCommitted(_ client: any TestClientProtocol, _ id: String) async throws -> String {
+        for _ in 0..<200 {
+            let (_, body) = try await get(client, "/v1/tx/\(id)")
+            if body.contains("\"committed\"") { return body }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("\(id) not committed")
+        return ""
+    }
+
+    @Test("a signed transaction is accepted, committed, and readable; its replay is refused with 409")
+    func submitCommitReplay() async throws {
+        try await Self.withNode { client, _ in
+            let tx = try Self.demand(1)
+            let (status, body) = try await Self.post(client, tx.wireBytes)
+            #expect(status == .accepted, "\(body)")
+            let committed = try await Self.waitCommitted(client, tx.id)
+            #expect(committed.contains("demand d1 by user-1"))
+            let (replay, reason) = try await Self.post(client, tx.wireBytes)
+            #expect(replay == .conflict)
+            #expect(reason.contains("replay"))
+            let (_, account) = try await Self.get(client, "/v1/accounts/user-1")
+            #expect(account.contains("\"nonce\": 1"))
+            // Also accepted as JSON {"tx": hex}.
+            let second = try Self.demand(2, id: "d2")
+            let hexBody = Array("{\"tx\": \"\(second.wireBytes.map { String(format: "%02x", $0) }.joined())\"}".utf8)
+            let jsonStatus = try await client.execute(uri: "/v1/tx", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: hexBody)) { $0.status }
+            #expect(jsonStatus == .accepted)
+            _ = try await Self.waitCommitted(client, second.id)
+        }
+    }
+
+    @Test("garbage, truncated, wrongly signed, oversized and unframed requests get 4xx with a reason; the node keeps committing")
+    func badRequests() async throws {
+        try await Self.withNode { client, node in
+            let good = try Self.demand(1)
+            let cases: [([UInt8], HTTPResponse.Status, String)] = [
+                (Array("garbage".utf8), .badRequest, "malformed"),
+                (Array(good.wireBytes.dropLast(3)), .badRequest, "malformed"),
+                (try Self.demand(1, key: DevKeys.signing("someone-else")).wireBytes, .badRequest, "signature"),
+                (try Transaction(signer: "nobody", nonce: 1, body: .closeRound).signed(by: DevKeys.signing("nobody")).wireBytes, .badRequest, "nobody"),
+                (try Self.demand(5_000).wireBytes, .badRequest, "too far"),
+            ]
+            for (body, expected, reason) in cases {
+                let (status, text) = try await Self.post(client, body)
+                #expect(status == expected, "\(text)")
+                #expect(text.contains(reason), "\(text)")
+            }
+            let (big, _) = try await Self.post(client, Array(repeating: 1, count: 100_000))
+            #expect(big == .contentTooLarge)
+            let (json, text) = try await client.execute(uri: "/v1/tx", method: .post, headers: [.contentType: "application/json"],
+                                                        body: ByteBuffer(string: "{\"tx\": 12")) { ($0.status, String(buffer: $0.body)) }
+            #expect(json == .badRequest && text.contains("error"))
+            let (peer, peerText) = try await Self.post(client, [0, 0, 0, 9, 1], path: "/v1/peer/messages")
+            #expect(peer == .badRequest && peerText.contains("overruns"))
+            let (peer2, _) = try await Self.post(client, [0, 0, 0, 1, 7], path: "/v1/peer/messages")
+            #expect(peer2 == .badRequest)
+            let (missing, _) = try await Self.get(client, "/v1/tx/00")
+            #expect(missing == .notFound)
+            let (noBlock, _) = try await Self.get(client, "/v1/blocks/99999999")
+            #expect(noBlock == .notFound)
+            // Still up and committing.
+            let before = await node.status().height
+            let (status, _) = try await Self.post(client, good.wireBytes)
+            #expect(status == .accepted)
+            _ = try await Self.waitCommitted(client, good.id)
+            #expect(await node.status().height > before)
+        }
+    }
+
+    @Test("reads: status, state sections, blocks as JSON and as verifiable commits, metrics")
+    func reads() async throws {
+        try await Self.withNode { client, node in
+            let tx = try Self.demand(1)
+            _ = try await Self.post(client, tx.wireBytes)
+            let committed = try await Self.waitCommitted(client, tx.id)
+            let height = Int64(committed.split(separator: "\"height\": ")[1].prefix { $0.isNumber })!
+            for path in ["/v1/status", "/v1/state", "/v1/accounts", "/v1/trust", "/v1/deposits", "/v1/offers", "/v1/grants", "/v1/cases", "/v1/validators", "/v1/blocks/\(height)", "/metrics", "/healthz"] {
+                let (status, _) = try await Self.get(client, path)
+                #expect(status == .ok, "\(path)")
+            }
+            let (_, block) = try await Self.get(client, "/v1/blocks/\(height)")
+            #expect(block.contains(tx.id))
+            let wire = try await client.execute(uri: "/v1/blocks/\(height)/commit", method: .get) { Array(buffer: $0.body) }
+            let commit = try Commit(wire: wire)
+            #expect(commit.block.height == height)
+            let status = await node.status()
+            #expect(status.validators.isQuorum(commit.signedPower(in: status.validators, signer: TestVerifier(node: node))))
+        }
+    }
+}
+
+/// Verifies with the node's validator keys as the contract holds them.
+struct TestVerifier: MessageSigner {
+    let keys: [String: [UInt8]]
+    init(node: LedgerNode) { keys = node.application.validatorKeys }
+    func sign(_ bytes: [UInt8], as validator: String) -> [UInt8] { [] }
+    func verify(_ signature: [UInt8], of bytes: [UInt8], by validator: String) -> Bool {
+        guard let raw = keys[validator], let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
+        return key.isValidSignature(signature, for: bytes)
+    }
+}

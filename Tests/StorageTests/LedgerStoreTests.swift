@@ -1,0 +1,67 @@
+import Consensus
+import Foundation
+import Ledger
+import Storage
+import Testing
+
+@Suite("Ledger store")
+struct LedgerStoreTests {
+    static func path() -> String { NSTemporaryDirectory() + "store-\(UUID().uuidString).sqlite" }
+
+    static func commit(_ height: Int64, previous: [UInt8]) -> Commit {
+        let block = Block(height: height, previousHash: previous, proposer: "v1", timeNs: height * 1_000, transactions: [[1, 2, UInt8(height & 0xff)]], lastCommit: [])
+        let vote = ConsensusVote(step: .precommit, height: height, round: 0, blockHash: block.hash, validator: "v1")
+        return Commit(block: block, round: 0, precommits: [SignedVote(vote: vote, signature: Array(repeating: 9, count: 64))])
+    }
+
+    @Test("heights append in order, survive reopening, and a gap is refused")
+    func appendAndReopen() throws {
+        let path = Self.path()
+        let set = ValidatorSet([Validator(id: "v1", power: 10), Validator(id: "v2", power: 20)])
+        var previous: [UInt8] = []
+        do {
+            let store = try LedgerStore(path: path)
+            try store.initialize(genesisValidators: set)
+            for h in 1...5 as ClosedRange<Int64> {
+                let c = Self.commit(h, previous: previous)
+                previous = c.block.hash
+                try store.append(CommittedHeight(commit: c, stateHash: "s\(h)", transactions: [(id: "t\(h)", kind: "demand", signer: "u", events: ["e\(h)"])],
+                                                 futureValidators: ValidatorSet([Validator(id: "v1", power: h)]), snapshot: h == 4 ? [7, 7] : nil))
+            }
+            #expect(throws: StorageError.self) { try store.append(CommittedHeight(commit: Self.commit(7, previous: []), stateHash: "", transactions: [], futureValidators: set, snapshot: nil)) }
+        }
+        let store = try LedgerStore(path: path)
+        #expect(try store.lastHeight() == 5)
+        #expect(try store.commit(at: 3) == Self.commit(3, previous: try store.commit(at: 2)!.block.hash))
+        #expect(try store.stateHash(at: 5) == "s5")
+        #expect(try store.transaction(id: "t4")?.height == 4)
+        #expect(try store.transaction(id: "t4")?.events == ["e4"])
+        #expect(try store.validators(at: 1) == set)
+        #expect(try store.validators(at: 7)?.members == [Validator(id: "v1", power: 5)])
+        #expect(try store.latestSnapshot()?.height == 4)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @Test("the last signed vote is kept per validator")
+    func signState() throws {
+        let store = try LedgerStore(path: Self.path())
+        #expect(try store.lastSigned(by: "v1") == nil)
+        let record = SignedRecord(height: 3, round: 1, step: 2, payload: [1, 2], signature: [3])
+        try store.recordSigned(record, by: "v1")
+        #expect(try store.lastSigned(by: "v1") == record)
+    }
+
+    @Test("a contract snapshot restores to the same state hash; a tampered one is refused")
+    func snapshotRoundTrip() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/scenarios/basic.json")
+        let run = try Scenario.run(json: try Data(contentsOf: url), devSign: true)
+        let bytes = try run.contract.snapshot()
+        let restored = try Contract.restore(snapshot: bytes, stateHash: run.contract.stateHash)
+        #expect(restored.stateHash == run.contract.stateHash)
+        #expect(!restored.cases.isEmpty)
+        var text = String(decoding: bytes, as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"balance\":", with: "\"balance\":1")
+        #expect(throws: LedgerError.self) { try Contract.restore(snapshot: Array(text.utf8), stateHash: run.contract.stateHash) }
+    }
+}
