@@ -39,15 +39,20 @@ public struct ValidatorSet: Sendable, Equatable {
 }
 
 /// A block: what a height commits.
+///
+/// Immutable: its hash is computed once, at creation (votes name it; the core compares it often,
+/// and a full block hashes thousands of transactions).
 public struct Block: Sendable, Equatable {
-    public var height: Int64
-    public var previousHash: [UInt8]
-    public var proposer: String
-    public var timeNs: Int64
+    public let height: Int64
+    public let previousHash: [UInt8]
+    public let proposer: String
+    public let timeNs: Int64
     /// Transactions in wire form, in order.
-    public var transactions: [[UInt8]]
+    public let transactions: [[UInt8]]
     /// The precommits that committed the previous block.
-    public var lastCommit: [SignedVote]
+    public let lastCommit: [SignedVote]
+    /// SHA-256 over the header and the transactions' hashes; what votes name.
+    public let hash: [UInt8]
 
     public init(height: Int64, previousHash: [UInt8], proposer: String, timeNs: Int64, transactions: [[UInt8]], lastCommit: [SignedVote]) {
         self.height = height
@@ -56,10 +61,17 @@ public struct Block: Sendable, Equatable {
         self.timeNs = timeNs
         self.transactions = transactions
         self.lastCommit = lastCommit
+        hash = Self.hash(height: height, previousHash: previousHash, proposer: proposer, timeNs: timeNs, transactions: transactions, lastCommit: lastCommit)
     }
 
-    /// SHA-256 over the header and the transactions' hashes; what votes name.
-    public var hash: [UInt8] {
+    public static func == (a: Block, b: Block) -> Bool { a.hash == b.hash }
+
+    /// The same header with other transactions.
+    public func with(transactions: [[UInt8]]) -> Block {
+        Block(height: height, previousHash: previousHash, proposer: proposer, timeNs: timeNs, transactions: transactions, lastCommit: lastCommit)
+    }
+
+    static func hash(height: Int64, previousHash: [UInt8], proposer: String, timeNs: Int64, transactions: [[UInt8]], lastCommit: [SignedVote]) -> [UInt8] {
         var w = CanonicalWriter()
         for b in "TBBK".utf8 { w.u8(b) }
         w.u16(1)

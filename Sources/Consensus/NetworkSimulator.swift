@@ -185,8 +185,7 @@ public struct NetworkSimulator {
         }
         switch (behaviour, m) {
         case (.equivocate, .proposal(let p)):
-            var other = p.block
-            other.transactions = [Array("conflicting \(p.height) \(p.round)".utf8)]
+            let other = p.block.with(transactions: [Array("conflicting \(p.height) \(p.round)".utf8)])
             let half = n / 2
             return (0..<n).map { ($0, .proposal($0 < half ? p : proposal(p, block: other))) }
         case (.equivocate, .vote(let s)), (.doubleVote, .vote(let s)):
@@ -196,8 +195,7 @@ public struct NetworkSimulator {
             if behaviour == .doubleVote { return [(nil, m), (nil, signedVote(conflicting))] }
             return (0..<n).map { ($0, $0 < half ? m : signedVote(conflicting)) }
         case (.invalidBlocks, .proposal(let p)):
-            var bad = p.block
-            bad.transactions = [Array("invalid".utf8)]
+            let bad = p.block.with(transactions: [Array("invalid".utf8)])
             return [(nil, .proposal(proposal(p, block: bad)))]
         default:
             return [(nil, m)]

@@ -102,5 +102,5 @@ public struct EvidenceRecord: Sendable, Equatable {
     }
 
     /// The record's identity: SHA-256 of its canonical bytes (never of a signature).
-    public var id: String { SHA256.hash(data: canonicalBytes).map { String(format: "%02x", $0) }.joined() }
+    public var id: String { Hex.encode(SHA256.hash(data: canonicalBytes)) }
 }

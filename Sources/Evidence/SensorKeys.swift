@@ -3,6 +3,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import Signal
 #endif
 
 /// A sensor's keys: Ed25519 to sign evidence, X25519 to receive sealed authorizations. Stored
@@ -66,7 +67,7 @@ public struct SensorKeys: Sendable {
     }
 }
 
-package func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { bytes.map { String(format: "%02x", $0) }.joined() }
+package func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { Hex.encode(bytes) }
 
 package func unhex(_ text: String) -> Data? {
     let chars = Array(text.utf8)

@@ -150,9 +150,9 @@ public struct Contract: Sendable, Codable {
     // MARK: Transactions
 
     /// Checks and applies one transaction; on rejection nothing changes.
-    /// `signatureChecked`: the caller has already verified the transaction's signature with
+    /// `signatureChecked`: the caller has already verified the transaction with
     /// `checkSignature` against this state's keys (a node checks each once, on admission);
-    /// every other check, signatures inside the body included, still runs.
+    /// every other check still runs.
     public mutating func apply(_ signed: SignedTransaction, signatureChecked: Bool = false) -> Result<Receipt, LedgerError> {
         do throws(LedgerError) {
             let bytes = signed.transaction.canonicalBytes
@@ -163,13 +163,17 @@ public struct Contract: Sendable, Codable {
         }
     }
 
-    /// Checks the transaction's own signature: by the key in its body for a registration, by
-    /// the signer's registered key otherwise.
+    /// Checks the transaction's signatures that depend on nothing but the signer's key: its
+    /// own (by the key in its body for a registration, by the signer's registered key
+    /// otherwise) and, for evidence, the record's.
     public func checkSignature(_ signed: SignedTransaction) throws(LedgerError) {
         let tx = signed.transaction
         if case .register(_, let signingKey, _, _) = tx.body { return try Self.verify(signed.signature, of: tx.canonicalBytes, key: signingKey) }
         guard let account = accounts[tx.signer] else { throw .unknownAccount(tx.signer) }
         try verify(signed.signature, of: tx.canonicalBytes, by: account)
+        if case .evidence(let record, let signature) = tx.body {
+            do { try verify(signature, of: record, by: account) } catch { throw .invalidEvidence(problem: "the record's signature does not verify for \(account.id)'s key") }
+        }
     }
 
     private mutating func execute(_ signed: SignedTransaction, bytes: [UInt8], signatureChecked: Bool) throws(LedgerError) -> [String] {
@@ -189,7 +193,7 @@ public struct Contract: Sendable, Codable {
         case .demand(let request): events = try demand(account, request)
         case .closeRound: events = try closeRound(account)
         case .authorize(let grantID, let sealed): events = try authorize(account, grantID: grantID, sealed: sealed)
-        case .evidence(let record, let signature): events = try submitEvidence(account, record: record, signature: signature)
+        case .evidence(let record, let signature): events = try submitEvidence(account, record: record, signature: signature, signatureChecked: signatureChecked)
         case .vote(let caseID, let guilty): events = try vote(account, caseID: caseID, guilty: guilty)
         case .equivocation(let first, let second): events = try equivocation(account, first, second)
         }

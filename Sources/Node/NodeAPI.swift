@@ -24,7 +24,7 @@ public enum NodeAPI {
             let wire: [UInt8]
             if request.headers[.contentType]?.hasPrefix("application/json") == true {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let text = object["tx"] as? String,
-                      let bytes = hexBytes(text) else {
+                      let bytes = Hex.decode(text) else {
                     return refuse(.badRequest, "body must be {\"tx\": \"<hex of the signed transaction's wire bytes>\"}", logger, node, "/v1/tx")
                 }
                 wire = bytes
@@ -176,25 +176,5 @@ public enum NodeAPI {
             ("transactions", .array(txs)),
             ("precommits", .array(c.precommits.map { .object(JSONObject([("validator", .string($0.vote.validator)), ("signature", .string(hex($0.signature)))])) })),
         ]))
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        var out: [UInt8] = [], chars = Array(text.utf8)[...]
-        out.reserveCapacity(text.count / 2)
-        while let a = chars.popFirst(), let b = chars.popFirst() {
-            guard let hi = nibble(a), let lo = nibble(b) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return out
-    }
-
-    static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
     }
 }

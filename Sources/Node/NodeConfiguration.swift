@@ -16,8 +16,8 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
 
     /// Consensus timeouts, milliseconds.
     public struct Timeouts: Sendable, Codable, Equatable {
-        public var baseMs: Int64 = 500
-        public var incrementMs: Int64 = 250
+        public var baseMs: Int64 = 1_000
+        public var incrementMs: Int64 = 500
         public var resendMs: Int64 = 1_000
         /// Pause after each commit, gathering transactions for the next block.
         public var commitWaitMs: Int64 = 100
@@ -58,7 +58,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         self.genesis = genesis
         self.peers = peers
         mempool = Mempool.Limits()
-        blockMaxTransactions = 4_000
+        blockMaxTransactions = 1_000
         maxBodyBytes = 8 << 20
         snapshotEvery = 100
         timeouts = Timeouts()

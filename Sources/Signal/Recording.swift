@@ -144,7 +144,7 @@ public struct Recording: Sendable, Equatable {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
             done += Int64(got)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 
     /// Checks the data against `core:sha512`, if the metadata has one.

@@ -94,7 +94,7 @@ public final class SigMFWriter {
     public func finish(metadata: SigMFMetadata) throws(SignalError) -> SigMFMetadata {
         var final = metadata.withDeclaredExtensions()
         final.global.datatype = format
-        final.global.sha512 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        final.global.sha512 = Hex.encode(hasher.finalize())
         let text = try final.jsonText()
         guard fsync(descriptor) == 0, close(descriptor) == 0 else {
             throw .io(path: partialDataPath, operation: "flush", message: ReadOnlyFile.errnoText())

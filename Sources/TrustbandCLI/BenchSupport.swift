@@ -45,3 +45,8 @@ enum PeerProcess {
         return object
     }
 }
+
+/// Prints a line at once, even into a pipe (a long benchmark shows its progress as it goes).
+func say(_ text: String = "") {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

@@ -32,6 +32,7 @@ final class DevnetProcesses: @unchecked Sendable {
         process.arguments = ["node", "--config", configs[index]]
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        env["TRUSTBAND_DEVNET_PARENT"] = String(getpid())
         process.environment = env
         let logPath = URL(fileURLWithPath: configs[index]).deletingLastPathComponent().appendingPathComponent("node.log").path
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }

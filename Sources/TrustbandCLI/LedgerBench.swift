@@ -36,7 +36,7 @@ struct LedgerBench: AsyncParsableCommand {
 
     func run() async throws {
         #if DEBUG
-        print("warning: debug build; run `swift run -c release trustband bench ledger` for real figures\n")
+        say("warning: debug build; run `swift run -c release trustband bench ledger` for real figures\n")
         #endif
         let steps = rates.split(separator: ",").compactMap { Int($0) }
         guard !steps.isEmpty, steps.allSatisfy({ $0 > 0 }) else { throw ValidationError("--rates: positive integers, comma-separated") }
@@ -49,24 +49,24 @@ struct LedgerBench: AsyncParsableCommand {
             if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
         try await devnet.waitReady()
-        print("devnet: \(nodes) validator processes on loopback, every transaction's signature checked by every node")
+        say("devnet: \(nodes) validator processes on loopback, every transaction's signature checked by every node")
         var workload = try await LedgerWorkload.prepare(devnet: devnet, directory: directory)
-        print("setup: \(workload.grants.count) grants to report on; signing the load…")
+        say("setup: \(workload.grants.count) grants to report on; signing the load…")
         var results: [(rate: Int, offered: Int, committed: Int, perSecond: Double, p50: Double, p99: Double, refused: Int)] = []
         for rate in steps {
             let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent)
             let run = try await LedgerLoad(urls: devnet.urls, inFlight: inFlight).run(txs, rate: rate, seconds: duration)
             results.append((rate, txs.count, run.committedInWindow, run.committedPerSecond, run.p50, run.p99, run.refused))
-            print(String(format: "  offered %5d tx/s: committed %7.0f tx/s, submit→commit p50 %6.0f ms, p99 %6.0f ms, refused (retried) %d",
+            say(String(format: "  offered %5d tx/s: committed %7.0f tx/s, submit→commit p50 %6.0f ms, p99 %6.0f ms, refused (retried) %d",
                          rate, run.committedPerSecond, run.p50 * 1000, run.p99 * 1000, run.refused))
         }
-        print("\noffered tx/s   committed tx/s   p50 ms   p99 ms")
-        for r in results { print(String(format: "%12d %16.0f %8.0f %8.0f", r.rate, r.perSecond, r.p50 * 1000, r.p99 * 1000)) }
+        say("\noffered tx/s   committed tx/s   p50 ms   p99 ms")
+        for r in results { say(String(format: "%12d %16.0f %8.0f %8.0f", r.rate, r.perSecond, r.p50 * 1000, r.p99 * 1000)) }
         if let verify = ContractBench.opensslVerifyMicroseconds() {
             let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
             let ceiling = cores * 1e6 / verify / Double(nodes)
             let best = results.map(\.perSecond).max() ?? 0
-            print(String(format: "\npeer: openssl speed ed25519 = %.1f µs per verify; %d nodes each checking every signature on %.0f cores could verify at most %.0f tx/s; best committed = %.2f × that ceiling",
+            say(String(format: "\npeer: openssl speed ed25519 = %.1f µs per verify; %d nodes each checking every signature on %.0f cores could verify at most %.0f tx/s; best committed = %.2f × that ceiling",
                          verify, nodes, cores, ceiling, best / ceiling))
         }
     }
@@ -86,8 +86,8 @@ struct LedgerWorkload {
         let v1Key = try SensorKeys.loadSigningKey(directory + "/v1/key/" + SensorKeys.signingFile)
         var setup: [SignedTransaction] = [
             try Transaction(signer: "mno-a", nonce: 1, body: .offer(OfferRequest(id: "bench-offer", frequencyLowHz: 3_550_000_000, frequencyHighHz: 3_600_000_000, area: "bench",
-                                                                                 startNs: now - 60_000_000_000, endNs: now + 86_400_000_000_000, unitPriceMilli: 1,
-                                                                                 deposit: 1_000, rules: rules))).signed(by: DevKeys.signing("mno-a")),
+                                                                                 startNs: now - 60_000_000_000, endNs: now + 7_200_000_000_000, unitPriceMilli: 1,
+                                                                                 deposit: 5_000, rules: rules))).signed(by: DevKeys.signing("mno-a")),
         ]
         for u in 0..<16 {
             setup.append(try Transaction(signer: "user-\(u)", nonce: 1, body: .demand(DemandRequest(id: "bench-setup-\(u)", bandwidthHz: 1_000_000, durationNs: 3_600_000_000_000,

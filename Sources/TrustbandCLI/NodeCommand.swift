@@ -41,11 +41,25 @@ enum NodeServer {
         }
     }
 
+    /// A node started by `devnet`, `bench` or `demo` stops when its parent is gone (so that a
+    /// killed supervisor leaves no nodes behind): it ends the service group like SIGTERM would.
+    struct ParentWatch: Service {
+        let parent: Int32
+        func run() async throws {
+            while !Task.isCancelled, getppid() == parent {
+                try? await Task.sleep(for: .seconds(1))
+            }
+            if !Task.isCancelled { throw ParentGone() }
+        }
+        struct ParentGone: Error, CustomStringConvertible { var description: String { "the devnet supervisor is gone; stopping" } }
+    }
+
     static func run(node: LedgerNode, registry: PrometheusCollectorRegistry?, logger: Logger) async throws {
         let address = node.configuration.address
+        let parentWatch: [any Service] = ProcessInfo.processInfo.environment["TRUSTBAND_DEVNET_PARENT"].flatMap { Int32($0) }.map { [ParentWatch(parent: $0)] } ?? []
         let app = Application(router: NodeAPI.router(node: node, registry: registry, logger: logger),
                               configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustband-node"),
-                              services: [ConsensusService(node: node)], logger: logger)
+                              services: [ConsensusService(node: node)] + parentWatch, logger: logger)
         try await app.runService()
     }
 }
