@@ -26,6 +26,8 @@ public final class LedgerApplication: Sendable {
         var rejected: [String: String] = [:]
         var rejectedOrder: [String] = []
         var verifyingValidators: ValidatorSet
+        /// The committed state's hash (computed once per commit).
+        var stateHash: String
     }
 
     let state: Mutex<State>
@@ -42,7 +44,7 @@ public final class LedgerApplication: Sendable {
         self.proposerID = proposerID
         self.verifier = verifier
         state = Mutex(State(contract: contract, mempool: Mempool(limits: mempool), lastCommit: lastCommit,
-                            lastHash: lastCommit?.block.hash ?? [], verifyingValidators: validators))
+                            lastHash: lastCommit?.block.hash ?? [], verifyingValidators: validators, stateHash: contract.stateHash))
         self.maxBlockTransactions = maxBlockTransactions
         self.clock = clock
     }
@@ -51,6 +53,9 @@ public final class LedgerApplication: Sendable {
     public func read<T>(_ body: (Contract) -> T) -> T { state.withLock { body($0.contract) } }
 
     public var mempoolCount: Int { state.withLock { $0.mempool.count } }
+
+    /// The committed state's hash.
+    public var stateHash: String { state.withLock { $0.stateHash } }
 
     /// Why a transaction left the mempool without being committed, if it did recently.
     public func rejection(of id: String) -> String? { state.withLock { $0.rejected[id] } }
@@ -129,7 +134,7 @@ public final class LedgerApplication: Sendable {
     /// Commits a decided block: adopts its executed state, prunes the mempool. Returns what
     /// the store must record (nil if this height is already committed).
     @discardableResult
-    public func commit(_ c: Commit) -> (receipts: [(id: String, kind: String, signer: String, events: [String])], contract: Contract)? {
+    public func commit(_ c: Commit) -> (receipts: [(id: String, kind: String, signer: String, events: [String])], contract: Contract, stateHash: String)? {
         state.withLock { s in
             guard c.block.height == s.contract.height + 1 else { return nil }
             let execution = s.executions[c.block.hash] ?? judge(c.block, s)
@@ -139,8 +144,9 @@ public final class LedgerApplication: Sendable {
             s.lastHash = c.block.hash
             s.executions.removeAll()
             let contract = s.contract
+            s.stateHash = contract.stateHash
             s.mempool.prune { contract.accounts[$0]?.nonce ?? 0 }
-            return (execution.receipts, contract)
+            return (execution.receipts, contract, s.stateHash)
         }
     }
 
@@ -216,6 +222,7 @@ extension LedgerApplication {
             s.contract = execution.contract
             s.lastCommit = c
             s.lastHash = c.block.hash
+            s.stateHash = s.contract.stateHash
             return true
         }
     }

@@ -66,7 +66,7 @@ public actor LedgerNode {
         while from <= last {
             guard let commit = try? store.commit(at: from), application.replay(commit) else { throw .diverged("stored block \(from) does not apply to the state") }
             let expected = try? store.stateHash(at: from)
-            let actual = application.read(\.stateHash)
+            let actual = application.stateHash
             guard expected == actual else { throw .diverged("state hash after block \(from) is \(actual), the store recorded \(expected ?? "none")") }
             from += 1
         }
@@ -93,7 +93,7 @@ public actor LedgerNode {
                               isValid: { app.isValid($0) },
                               didDecide: { sink.persist($0) })
         if let next { core.setValidators(next, at: height + 1) }
-        logger.info("node ready", metadata: ["id": "\(configuration.id)", "height": "\(last)", "state": "\(application.read(\.stateHash))"])
+        logger.info("node ready", metadata: ["id": "\(configuration.id)", "height": "\(last)", "state": "\(application.stateHash)"])
     }
 
     static func loadKey(_ directory: String) throws(NodeError) -> Curve25519.Signing.PrivateKey {
@@ -185,7 +185,7 @@ public actor LedgerNode {
     public func status() -> Status {
         let elapsed = startedAt.duration(to: .now)
         return Status(id: configuration.id, height: core.height - 1, round: core.round, lastBlockHash: application.state.withLock { $0.lastHash },
-                      stateHash: application.read(\.stateHash), validators: core.validators, mempool: application.mempoolCount,
+                      stateHash: application.stateHash, validators: core.validators, mempool: application.mempoolCount,
                       peers: transport.peers.map(\.id), uptimeSeconds: Double(elapsed.components.seconds))
     }
 
@@ -255,14 +255,14 @@ final class CommitSink: Sendable {
 
     func persist(_ c: Commit) {
         let height = c.block.height
-        guard let (receipts, contract) = application.commit(c) else {
+        guard let (receipts, contract, stateHash) = application.commit(c) else {
             logger.critical("decided block does not apply to this node's state", metadata: ["height": "\(height)"])
             return
         }
         let future = ValidatorSet(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
         let snapshot = height % snapshotEvery == 0 ? try? contract.snapshot() : nil
         do {
-            try store.append(CommittedHeight(commit: c, stateHash: contract.stateHash, transactions: receipts, futureValidators: future, snapshot: snapshot))
+            try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future, snapshot: snapshot))
             if let signed = try store.validators(at: height) { application.setVerifyingValidators(signed) }
         } catch {
             // The store is the node's memory: without it the node must not go on voting.
