@@ -29,6 +29,7 @@ enum Timing {
 
 /// Runs a benchmark peer script that prints one JSON object.
 enum PeerProcess {
+    /// Runs a Python peer script and parses the JSON it prints.
     static func run(python: String, script: String, arguments: [String]) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

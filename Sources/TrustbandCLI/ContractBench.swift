@@ -41,17 +41,8 @@ struct ContractBench: ParsableCommand {
 
     /// Microseconds per Ed25519 verification from `openssl speed -seconds 1 ed25519`.
     static func opensslVerifyMicroseconds() -> Double? {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout") else { return nil }
-        let process = Process(), pipe = Pipe()
-        // Under timeout(1): stopped after 30 s even if this process dies first.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["30", "/usr/bin/openssl", "speed", "-seconds", "1", "ed25519"]
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard let line = text.split(separator: "\n").first(where: { $0.contains("Ed25519") }),
+        guard let text = SignalFreeProcess.output(of: ["/usr/bin/timeout", "60", "/usr/bin/openssl", "speed", "-seconds", "1", "ed25519"]),
+              let line = text.split(separator: "\n").first(where: { $0.contains("Ed25519") }),
               let perSecond = line.split(separator: " ").last.flatMap({ Double($0) }), perSecond > 0 else { return nil }
         return 1e6 / perSecond
     }
