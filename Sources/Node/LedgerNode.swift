@@ -47,7 +47,7 @@ public actor LedgerNode {
         var contract: Contract
         do { contract = try Contract(genesis: genesis) } catch { throw .genesis("\(error)") }
         let genesisSet = ValidatorSet(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
-        guard genesisSet.power(of: configuration.id) > 0 || !genesisSet.members.isEmpty else { throw .genesis("no validators") }
+        guard !genesisSet.members.isEmpty else { throw .genesis("no validator has trust at or above the threshold") }
         guard let mine = contract.accounts[configuration.id], mine.signingKey == Array(key.publicKey.rawRepresentation) else {
             throw .key("the key in \(configuration.key) is not the signing key of account \(configuration.id) in the genesis")
         }
