@@ -33,8 +33,10 @@ public struct TendermintCore: Sendable {
     let makeBlock: @Sendable (_ height: Int64, _ round: Int64, _ previous: Commit?) -> Block
     let isValid: @Sendable (Block) -> Bool
     /// Told of each decision before the next height starts (the application commits the
-    /// block, so that the next proposal and validity checks see its state).
-    let didDecide: @Sendable (Commit) -> Void
+    /// block, so that the next proposal and validity checks see its state); returns the
+    /// validator set the decided block determines for height + 2 (DESIGN.md section 5), or
+    /// nil to keep the set.
+    let didDecide: @Sendable (Commit) -> ValidatorSet?
 
     public private(set) var height: Int64
     public private(set) var round: Int64 = -1
@@ -59,7 +61,7 @@ public struct TendermintCore: Sendable {
 
     public init(id: String, validators: ValidatorSet, signer: any MessageSigner, configuration: Configuration = Configuration(),
                 startHeight: Int64 = 1, lastCommit: Commit? = nil, makeBlock: @escaping @Sendable (Int64, Int64, Commit?) -> Block,
-                isValid: @escaping @Sendable (Block) -> Bool, didDecide: @escaping @Sendable (Commit) -> Void = { _ in }) {
+                isValid: @escaping @Sendable (Block) -> Bool, didDecide: @escaping @Sendable (Commit) -> ValidatorSet? = { _ in nil }) {
         self.id = id
         self.validators = validators
         self.signer = signer
@@ -277,7 +279,7 @@ public struct TendermintCore: Sendable {
 
     /// L49–L54: commit, move to the next height, start round 0.
     private mutating func decide(_ c: Commit) -> [ConsensusEffect] {
-        didDecide(c)
+        if let future = didDecide(c), !future.members.isEmpty { upcomingValidators[c.block.height + 2] = future }
         commits.append(c)
         if commits.count > configuration.retainedCommits { commits.removeFirst(commits.count - configuration.retainedCommits) }
         height += 1

@@ -69,22 +69,4 @@ public struct SensorKeys: Sendable {
 
 package func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { Hex.encode(bytes) }
 
-package func unhex(_ text: String) -> Data? {
-    let chars = Array(text.utf8)
-    guard chars.count % 2 == 0 else { return nil }
-    var out = Data(capacity: chars.count / 2)
-    for i in stride(from: 0, to: chars.count, by: 2) {
-        guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-        out.append(hi << 4 | lo)
-    }
-    return out
-}
-
-private func nibble(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 48...57: return c - 48
-    case 97...102: return c - 87
-    case 65...70: return c - 55
-    default: return nil
-    }
-}
+package func unhex(_ text: String) -> Data? { Hex.decode(text).map { Data($0) } }

@@ -57,6 +57,9 @@ public final class LedgerApplication: Sendable {
     /// The committed state's hash.
     public var stateHash: String { state.withLock { $0.stateHash } }
 
+    /// The hash of the last committed block (empty before the first).
+    public var lastBlockHash: [UInt8] { state.withLock { $0.lastHash } }
+
     /// Why a transaction left the mempool without being committed, if it did recently.
     public func rejection(of id: String) -> String? { state.withLock { $0.rejected[id] } }
 
@@ -175,7 +178,7 @@ public final class LedgerApplication: Sendable {
         for wire in block.transactions {
             guard let signed = try? SignedTransaction(wire: wire) else { return Execution(valid: false, contract: committed, receipts: []) }
             let id = signed.id
-            guard case .success(let receipt) = contract.apply(signed, signatureChecked: mempool.contains(id)) else {
+            guard case .success(let receipt) = contract.apply(signed, signatureChecked: mempool.holds(id, wire: wire)) else {
                 return Execution(valid: false, contract: committed, receipts: [])
             }
             receipts.append((id, signed.transaction.kind, signed.transaction.signer, receipt.events))
@@ -227,13 +230,16 @@ extension LedgerApplication {
         }
     }
 
-    /// Validator set from the committed state's trust values.
-    public var currentValidatorSet: ValidatorSet {
-        read { ValidatorSet($0.validatorSet.map { Validator(id: $0.id, power: $0.power) }) }
-    }
-
     /// Signing keys of every validator account.
     public var validatorKeys: [String: [UInt8]] {
         read { c in Dictionary(uniqueKeysWithValues: c.accounts.values.filter { $0.role == .validator }.map { ($0.id, $0.signingKey) }) }
+    }
+}
+
+extension ValidatorSet {
+    /// The validators of a contract state: validator accounts with trust at or above the
+    /// threshold, trust as power.
+    public init(trustOf contract: Contract) {
+        self.init(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
     }
 }

@@ -9,7 +9,6 @@ import Ledger
 import Logging
 import NIOCore
 import Storage
-import Synchronization
 
 /// A validator node: the consensus core driven by peer messages and timers, the contract
 /// behind it, the store under it. Every input to the core goes through this actor, one at a
@@ -46,7 +45,7 @@ public actor LedgerNode {
 
         var contract: Contract
         do { contract = try Contract(genesis: genesis) } catch { throw .genesis("\(error)") }
-        let genesisSet = ValidatorSet(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
+        let genesisSet = ValidatorSet(trustOf: contract)
         guard !genesisSet.members.isEmpty else { throw .genesis("no validator has trust at or above the threshold") }
         guard let mine = contract.accounts[configuration.id], mine.signingKey == Array(key.publicKey.rawRepresentation) else {
             throw .key("the key in \(configuration.key) is not the signing key of account \(configuration.id) in the genesis")
@@ -114,7 +113,6 @@ public actor LedgerNode {
     }
 
     func handle(_ effects: [ConsensusEffect]) {
-        for pending in sink.drainValidatorUpdates() { core.setValidators(pending.set, at: pending.height) }
         for effect in effects {
             switch effect {
             case .broadcast(let m): transport.broadcast(.messages, m.wireBytes)
@@ -184,7 +182,7 @@ public actor LedgerNode {
 
     public func status() -> Status {
         let elapsed = startedAt.duration(to: .now)
-        return Status(id: configuration.id, height: core.height - 1, round: core.round, lastBlockHash: application.state.withLock { $0.lastHash },
+        return Status(id: configuration.id, height: core.height - 1, round: core.round, lastBlockHash: application.lastBlockHash,
                       stateHash: application.stateHash, validators: core.validators, mempool: application.mempoolCount,
                       peers: transport.peers.map(\.id), uptimeSeconds: Double(elapsed.components.seconds))
     }
@@ -235,15 +233,14 @@ public actor LedgerNode {
 }
 
 /// What the core's decision hook does, synchronously, before the next height starts:
-/// commit the block in the application, write it to the store, and queue the validator set
-/// it determines (for height + 2) for the core.
+/// commit the block in the application, write it to the store, and return the validator set
+/// it determines (for height + 2) to the core.
 final class CommitSink: Sendable {
     let store: LedgerStore
     let application: LedgerApplication
     let signer: NodeSigner
     let snapshotEvery: Int64
     let logger: Logger
-    let updates = Mutex<[(height: Int64, set: ValidatorSet)]>([])
 
     init(store: LedgerStore, application: LedgerApplication, signer: NodeSigner, snapshotEvery: Int64, logger: Logger) {
         self.store = store
@@ -253,13 +250,14 @@ final class CommitSink: Sendable {
         self.logger = logger
     }
 
-    func persist(_ c: Commit) {
+    /// Returns the validator set for height + 2 (nil: keep the current one).
+    func persist(_ c: Commit) -> ValidatorSet? {
         let height = c.block.height
         guard let (receipts, contract, stateHash) = application.commit(c) else {
             logger.critical("decided block does not apply to this node's state", metadata: ["height": "\(height)"])
-            return
+            return nil
         }
-        let future = ValidatorSet(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
+        let future = ValidatorSet(trustOf: contract)
         let snapshot = height % snapshotEvery == 0 ? try? contract.snapshot() : nil
         do {
             try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future, snapshot: snapshot))
@@ -270,11 +268,7 @@ final class CommitSink: Sendable {
             exit(70)
         }
         signer.setKeys(application.validatorKeys)
-        updates.withLock { $0.append((height + 2, future)) }
-    }
-
-    func drainValidatorUpdates() -> [(height: Int64, set: ValidatorSet)] {
-        updates.withLock { u in defer { u = [] }; return u }
+        return future
     }
 }
 

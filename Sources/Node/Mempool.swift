@@ -65,6 +65,13 @@ public struct Mempool: Sendable {
 
     public func contains(_ id: String) -> Bool { ids[id] != nil }
 
+    /// Whether these exact wire bytes (signature included) were admitted under `id`: only
+    /// then has their signature been checked (the id covers the unsigned bytes alone).
+    public func holds(_ id: String, wire: [UInt8]) -> Bool {
+        guard let (signer, nonce) = ids[id] else { return false }
+        return bySigner[signer]?[nonce]?.wire == wire
+    }
+
     /// Takes a transaction whose signature the caller has checked; `stateNonce` is the
     /// signer's last committed nonce.
     public mutating func add(_ entry: Entry, stateNonce: UInt64) throws(Refusal) {

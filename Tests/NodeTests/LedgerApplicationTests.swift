@@ -1,0 +1,40 @@
+import Consensus
+import Crypto
+import Ledger
+import Node
+import Testing
+
+@Suite("Ledger application")
+struct LedgerApplicationTests {
+    struct NoVerifier: MessageSigner {
+        func sign(_ bytes: [UInt8], as validator: String) -> [UInt8] { [] }
+        func verify(_ signature: [UInt8], of bytes: [UInt8], by validator: String) -> Bool { false }
+    }
+
+    static func application() throws -> LedgerApplication {
+        let genesis = Genesis(accounts: [
+            .init(id: "v1", role: .validator, signingKey: Array(DevKeys.signing("v1").publicKey.rawRepresentation),
+                  agreementKey: Array(DevKeys.agreement("v1").publicKey.rawRepresentation), deposit: 400, balance: 0),
+            .init(id: "user-1", role: .pu, signingKey: Array(DevKeys.signing("user-1").publicKey.rawRepresentation),
+                  agreementKey: Array(DevKeys.agreement("user-1").publicKey.rawRepresentation), deposit: 100, balance: 1_000),
+        ], timeNs: 1_000)
+        let contract = try Contract(genesis: genesis)
+        return LedgerApplication(contract: contract, lastCommit: nil, validators: ValidatorSet(trustOf: contract), mempool: .init(),
+                                 maxBlockTransactions: 100, proposerID: "v1", verifier: NoVerifier(), clock: { 2_000 })
+    }
+
+    @Test("a proposed transaction whose signature was swapped is judged by its own bytes, not by the admitted twin with the same id")
+    func swappedSignature() throws {
+        let app = try Self.application()
+        let tx = try Transaction(signer: "user-1", nonce: 1, body: .topUp(amount: 5)).signed(by: DevKeys.signing("user-1"))
+        #expect(try app.admit(wire: tx.wireBytes) == tx.id)
+        var forged = tx
+        forged.signature = Array(repeating: 1, count: 64)
+        #expect(forged.id == tx.id)
+        func block(_ t: SignedTransaction) -> Block {
+            Block(height: 1, previousHash: [], proposer: "v1", timeNs: 2_000, transactions: [t.wireBytes], lastCommit: [])
+        }
+        #expect(!app.isValid(block(forged)))
+        #expect(app.isValid(block(tx)))
+    }
+}
