@@ -42,6 +42,11 @@ let package = Package(
             dependencies: ["CSoapySDR"],
             cxxSettings: [.unsafeFlags(["-Wall", "-Wextra"])]
         ),
+        // Per-bin Welch arithmetic, compiled for several instruction sets (chosen at load time).
+        .target(
+            name: "CSpectrumKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-Wall", "-Wextra"])]
+        ),
         .target(
             name: "Signal",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -49,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "Spectrum",
-            dependencies: ["CFFTW", "Signal"],
+            dependencies: ["CFFTW", "CSpectrumKernels", "Signal"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -89,6 +94,12 @@ let package = Package(
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Agent",
+            dependencies: ["Storage", "Evidence", "Ledger", "Signal",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
@@ -138,6 +149,9 @@ let package = Package(
         .testTarget(name: "NodeTests", dependencies: ["Node", "Storage", "Consensus", "Ledger", "Evidence", "TestSupport",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                       .product(name: "Crypto", package: "swift-crypto")],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Storage", "Ledger", "Evidence", "Signal", "TestSupport",
+                                                       .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),

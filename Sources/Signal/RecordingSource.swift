@@ -52,18 +52,25 @@ public final class RecordingSource: IQSource {
         let count = Int(min(Int64(buffer.capacity), endSample - position, nextCaptureStart - position))
         let format = recording.format
         let byteCount = count * format.bytesPerSample
-        if scratch.count < byteCount {
-            scratch.deallocate()
-            scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.capacity * format.bytesPerSample, alignment: 64)
+        let offset = recording.dataOffset + position * Int64(format.bytesPerSample)
+        let got: Int
+        if format == .cf32LE && Self.littleEndianHost {
+            // Already CF32 as this machine holds it: read straight into the block.
+            got = try file.read(into: UnsafeMutableRawBufferPointer(start: buffer.interleavedStorage, count: byteCount), at: offset)
+        } else {
+            if scratch.count < byteCount {
+                scratch.deallocate()
+                scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.capacity * format.bytesPerSample, alignment: 64)
+            }
+            got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<byteCount]), at: offset)
+            if got == byteCount {
+                SampleConverter.toCF32(scratch.baseAddress!, format: format, sampleCount: count, into: buffer.interleavedStorage)
+            }
         }
-        let target = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<byteCount])
-        let got = try file.read(into: target, at: recording.dataOffset + position * Int64(format.bytesPerSample))
         guard got == byteCount else {
             throw .io(path: recording.dataPath, operation: "read sample \(position)", message: "file ended early (was it truncated while open?)")
         }
         buffer.count = count
-        SampleConverter.toCF32(scratch.baseAddress!, format: format, sampleCount: count,
-                               into: buffer.interleaved.baseAddress!)
         let time = capture?.datetime.map {
             $0.advanced(bySamples: position - (capture?.sampleStart ?? 0), sampleRate: stream.sampleRate)
         }
@@ -73,6 +80,12 @@ public final class RecordingSource: IQSource {
         pace(upTo: position)
         return info
     }
+
+    #if _endian(little)
+    private static let littleEndianHost = true
+    #else
+    private static let littleEndianHost = false
+    #endif
 
     /// Waits until the block ending at `sample` would have arrived from a live device.
     private func pace(upTo sample: Int64) {

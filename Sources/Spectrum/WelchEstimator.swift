@@ -1,8 +1,11 @@
+import CSpectrumKernels
 import Foundation
 import Signal
 
-/// Streams blocks of CF32 into Welch power spectra: window, FFT (FFTW), |X|², averaged over
-/// `averages` segments, with per-bin statistics. Segments run across block boundaries; a gap
+/// Streams blocks of CF32 into Welch power spectra: FFT (FFTW, reading each segment where it
+/// lies), window (as a convolution of the bins, `FrequencyDomainWindow`), |X|², averaged over
+/// `averages` segments, with per-bin statistics. The per-bin loops are C kernels compiled for
+/// several instruction sets (`CSpectrumKernels`). Segments run across block boundaries; a gap
 /// in the stream (a block marked `discontinuity`, or one that does not follow on) restarts
 /// the average, so no spectrum ever mixes samples from both sides of a gap.
 ///
@@ -14,8 +17,8 @@ public final class WelchEstimator {
     private let plan: FFTPlan
     private let size: Int
     private let hop: Int
-    /// The window repeated for I and Q, so windowing is one straight multiply.
-    private let interleavedWindow: UnsafeMutablePointer<Float>
+    private let windowing: FrequencyDomainWindow
+    /// Segments that straddle blocks are gathered here (64-byte aligned, as FFTW's plan is).
     private let staging: UnsafeMutablePointer<IQ>
     private var stagingCount = 0
     /// Stream index of `staging[0]` (or of the next sample when staging is empty).
@@ -23,7 +26,6 @@ public final class WelchEstimator {
     private var segmentsDone = 0
     private let sorter: SortingNetwork
     private let sortScratch: UnsafeMutablePointer<Float>
-    private let scale: Float
     private var timeAnchor: (time: Timestamp, index: Int64)?
     private var pendingDiscontinuity = false
     private var started = false
@@ -37,25 +39,24 @@ public final class WelchEstimator {
         size = configuration.fftSize
         hop = configuration.hop
         window = Window(configuration.window, length: size)
-        plan = try FFTPlan(size: size)
+        // |X_w|² / (N Σw²): power per bin, so that white noise of power σ² reads σ²/N in each bin.
+        windowing = FrequencyDomainWindow(configuration.window, scale: 1 / (Double(size) * window.sumOfSquares))
+        // Room either side of the bins for the window's reach (8 keeps the bins 64-byte aligned).
+        plan = try FFTPlan(size: size, outputPadding: 8)
         spectrum = PowerSpectrum(binCount: size, sampleRate: sampleRate, averages: configuration.averages, segmentHop: hop)
-        interleavedWindow = .allocate(capacity: 2 * size)
-        for n in 0..<size {
-            interleavedWindow[2 * n] = window.coefficients[n]
-            interleavedWindow[2 * n + 1] = window.coefficients[n]
-        }
-        staging = .allocate(capacity: size)
+        staging = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<IQ>.stride, alignment: 64)
+            .bindMemory(to: IQ.self, capacity: size)
         sorter = SortingNetwork(count: configuration.averages)
         sortScratch = .allocate(capacity: configuration.averages * size)
-        // |X|² / (N Σw²): power per bin, so that white noise of power σ² reads σ²/N in each bin.
-        scale = Float(1 / (Double(size) * window.sumOfSquares))
     }
 
     deinit {
-        interleavedWindow.deallocate()
         staging.deallocate()
         sortScratch.deallocate()
     }
+
+    /// The instruction set the per-bin kernels run with on this CPU ("avx512f", "avx2", "baseline").
+    public static var kernelInstructionSet: String { String(cString: trustband_kernel_isa()) }
 
     /// Forgets partial segments and averages (after a retune, or to start over).
     public func reset() {
@@ -114,20 +115,20 @@ public final class WelchEstimator {
         }
     }
 
-    /// Windows, transforms and accumulates one segment; completes a spectrum every `averages`.
+    /// Transforms, windows and accumulates one segment; completes a spectrum every `averages`.
     private func analyse<E: Error>(_ segment: UnsafePointer<IQ>, startingAt index: Int64,
                                    _ body: (PowerSpectrum) throws(E) -> Void) throws(E) {
-        let input = plan.input, w = interleavedWindow, n = size
-        let floats = UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self)
-        for m in 0..<(2 * n) { input[m] = floats[m] * w[m] }
-        plan.execute()
-        if segmentsDone == 0 { spectrum.startSample = index }
-        let row = spectrum.segmentStorage(segmentsDone)
-        let out = plan.output, half = n / 2
+        let n = size, half = n / 2
+        plan.execute(from: UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self))
+        let bins = plan.output
+        windowing.wrap(bins, count: n)
+        let first = segmentsDone == 0
+        if first { spectrum.startSample = index }
+        let row = spectrum.segmentStorage(segmentsDone), sum = spectrum.meanStorage
         // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
-        periodogram(from: out + 2 * (n - half), into: row, count: half)
-        periodogram(from: out, into: row + half, count: n - half)
-        accumulate(row, first: segmentsDone == 0)
+        windowing.power(bins + 2 * (n - half), count: half, into: row, sum: sum, first: first)
+        windowing.power(bins, count: n - half, into: row + half, sum: sum + half, first: first)
+        if configuration.statistics { accumulateExtremes(row, first: first) }
         segmentsDone += 1
         guard segmentsDone == configuration.averages else { return }
         finishSpectrum(lastSegmentStart: index)
@@ -136,42 +137,14 @@ public final class WelchEstimator {
         pendingDiscontinuity = false
     }
 
-    /// |X|² × scale for `count` interleaved complex values, four at a time.
-    @inline(__always)
-    private func periodogram(from spectrum: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, count: Int) {
-        let s = scale
-        var k = 0
-        let raw = UnsafeRawPointer(spectrum)
-        while k + 4 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD8<Float>.self)
-            let squares = v * v
-            let power = (squares.evenHalf + squares.oddHalf) * s
-            UnsafeMutableRawPointer(row + k).storeBytes(of: power, as: SIMD4<Float>.self)
-            k += 4
-        }
-        while k < count {
-            row[k] = (spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1]) * s
-            k += 1
-        }
-    }
-
-    /// Adds a segment's periodogram into the running sum, maximum and minimum.
-    private func accumulate(_ row: UnsafeMutablePointer<Float>, first: Bool) {
-        let n = size
-        let sum = spectrum.meanStorage, high = spectrum.maximumStorage, low = spectrum.minimumStorage
+    /// Folds a segment's periodogram into the running maximum and minimum.
+    private func accumulateExtremes(_ row: UnsafeMutablePointer<Float>, first: Bool) {
+        let n = size, high = spectrum.maximumStorage, low = spectrum.minimumStorage
         if first {
-            sum.update(from: row, count: n)
-            if configuration.statistics {
-                high.update(from: row, count: n)
-                low.update(from: row, count: n)
-            }
-            return
-        }
-        for k in 0..<n { sum[k] += row[k] }
-        guard configuration.statistics else { return }
-        for k in 0..<n {
-            high[k] = max(high[k], row[k])
-            low[k] = min(low[k], row[k])
+            high.update(from: row, count: n)
+            low.update(from: row, count: n)
+        } else {
+            trustband_extremes(row, Int32(n), high, low)
         }
     }
 
@@ -183,8 +156,7 @@ public final class WelchEstimator {
             $0.time.advanced(bySamples: spectrum.startSample - $0.index, sampleRate: spectrum.sampleRate)
         }
         let mean = spectrum.meanStorage
-        let inverseK = 1 / Float(k)
-        for b in 0..<n { mean[b] *= inverseK }
+        trustband_scale(mean, Int32(n), 1 / Float(k))
         guard configuration.statistics else { return }
         let median = spectrum.medianStorage
         if k <= 2 {

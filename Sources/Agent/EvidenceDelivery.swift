@@ -1,0 +1,162 @@
+import Storage
+import Synchronization
+
+/// Moves evidence from the outbox to the ledger, one record at a time (a sensor's transactions
+/// carry consecutive nonces), so that each record reaches the ledger exactly once:
+///
+/// - a pending record is signed into a transaction with the account's next nonce, and that
+///   transaction is written to the outbox *before* it is sent;
+/// - a sent record is settled by asking the ledger about that very transaction: committed →
+///   delivered; unknown (lost, or never arrived) → the same bytes again; its nonce stale →
+///   signed afresh; the record already on the ledger → delivered (the contract refuses a
+///   record twice, so a second case can never open); any other refusal → refused, kept for
+///   the operator, and the queue moves on.
+///
+/// `step()` does one unit of work and says what should happen next, so tests drive it
+/// deterministically; `run` is the loop a service calls, sleeping as `step` asks.
+public final class EvidenceDelivery: Sendable {
+    /// What to do after a step.
+    public enum Next: Sendable, Equatable {
+        /// Nothing to deliver.
+        case idle
+        /// Something changed: step again at once.
+        case again
+        /// A transaction is in the mempool: ask again after the poll interval.
+        case waitForCommit
+        /// The ledger did not answer: try again after `delayNs`.
+        case backOff(delayNs: Int64)
+    }
+
+    /// Signs a record into a transaction with `nonce`: its id and wire bytes.
+    public typealias Signer = @Sendable (_ record: [UInt8], _ signature: [UInt8], _ nonce: UInt64) throws -> (id: String, wire: [UInt8])
+
+    public let account: String
+    private let outbox: EvidenceOutbox
+    private let gateway: any LedgerGateway
+    private let sign: Signer
+    private let now: @Sendable () -> Int64
+    private let backoff: Backoff
+
+    public init(account: String, outbox: EvidenceOutbox, gateway: any LedgerGateway, sign: @escaping Signer,
+                now: @escaping @Sendable () -> Int64, backoff: Backoff = Backoff()) {
+        self.account = account
+        self.outbox = outbox
+        self.gateway = gateway
+        self.sign = sign
+        self.now = now
+        self.backoff = backoff
+    }
+
+    /// One unit of work on the oldest undelivered record.
+    public func step() async throws(DeliveryError) -> Next {
+        let entry: OutboxEntry
+        do {
+            guard let next = try outbox.next() else { return .idle }
+            entry = next
+        } catch { throw .outbox(error) }
+        do {
+            let next = try await advance(entry)
+            backoff.succeeded()
+            return next
+        } catch let error as GatewayError {
+            try? outbox.noteFailure(entry.recordID, error.problem)
+            return .backOff(delayNs: backoff.failed())
+        } catch let error as StorageError {
+            throw .outbox(error)
+        } catch {
+            throw .signing(recordID: entry.recordID, problem: "\(error)")
+        }
+    }
+
+    /// Steps until cancelled, sleeping as each step asks (`sleep` takes nanoseconds).
+    public func run(pollIntervalNs: Int64, idleIntervalNs: Int64, sleep: @Sendable (Int64) async throws -> Void) async throws {
+        while !Task.isCancelled {
+            switch try await step() {
+            case .again: continue
+            case .idle: try await sleep(idleIntervalNs)
+            case .waitForCommit: try await sleep(pollIntervalNs)
+            case .backOff(let delay): try await sleep(delay)
+            }
+        }
+    }
+
+    private func advance(_ entry: OutboxEntry) async throws -> Next {
+        switch entry.state {
+        case .pending:
+            let nonce = try await gateway.nextNonce(of: account)
+            let (id, wire) = try sign(entry.record, entry.signature, nonce)
+            try outbox.markSent(entry.recordID, transactionID: id, wire: wire)
+            return try settle(entry.recordID, after: try await gateway.submit(wire, id: id))
+        case .sent:
+            guard let id = entry.transactionID, let wire = entry.transactionWire else {
+                try outbox.markPending(entry.recordID, reason: "sent without a transaction on record")
+                return .again
+            }
+            switch try await gateway.status(of: id) {
+            case .committed(let height):
+                try outbox.markDelivered(entry.recordID, height: height, at: now())
+                return .again
+            case .pending:
+                return .waitForCommit
+            case .rejected(let refusal):
+                return try settle(entry.recordID, refusal)
+            case .unknown:
+                return try settle(entry.recordID, after: try await gateway.submit(wire, id: id))
+            }
+        case .delivered, .refused:
+            return .again
+        }
+    }
+
+    private func settle(_ recordID: String, after outcome: SubmitOutcome) throws -> Next {
+        switch outcome {
+        case .accepted: return .waitForCommit
+        case .refused(let refusal): return try settle(recordID, refusal)
+        }
+    }
+
+    private func settle(_ recordID: String, _ refusal: Refusal) throws -> Next {
+        switch refusal {
+        case .recordAlreadyOnLedger: try outbox.markDelivered(recordID, height: nil, at: now())
+        case .staleNonce(let reason): try outbox.markPending(recordID, reason: reason)
+        case .final(let reason): try outbox.markRefused(recordID, reason: reason, at: now())
+        }
+        return .again
+    }
+}
+
+/// Exponential back-off while the ledger is unreachable: `initialNs`, doubling to `maximumNs`,
+/// back to the start after a success.
+public final class Backoff: Sendable {
+    public let initialNs: Int64, maximumNs: Int64
+    private let current: Mutex<Int64>
+
+    public init(initialNs: Int64 = 500_000_000, maximumNs: Int64 = 30_000_000_000) {
+        self.initialNs = initialNs
+        self.maximumNs = maximumNs
+        current = Mutex(initialNs)
+    }
+
+    /// The delay before the next try; doubles the one after.
+    func failed() -> Int64 {
+        current.withLock { delay in
+            defer { delay = min(maximumNs, delay * 2) }
+            return delay
+        }
+    }
+
+    func succeeded() { current.withLock { $0 = initialNs } }
+}
+
+/// Delivery could not go on (the outbox unusable, a record that cannot be signed).
+public enum DeliveryError: Error, Sendable, CustomStringConvertible {
+    case outbox(StorageError)
+    case signing(recordID: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .outbox(let error): return "agent: outbox: \(error)"
+        case .signing(let id, let problem): return "agent: signing evidence \(id): \(problem)"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/// What the agent asks of the ledger. The HTTP implementation talks to a node's `/v1` API
+/// with failover between nodes; `InMemoryLedgerGateway` is its twin for tests and simulation.
+public protocol LedgerGateway: Sendable {
+    /// The next nonce the ledger expects from `account` (1 for a fresh account).
+    func nextNonce(of account: String) async throws(GatewayError) -> UInt64
+    /// Submits a signed transaction's wire bytes.
+    func submit(_ wire: [UInt8], id: String) async throws(GatewayError) -> SubmitOutcome
+    /// Where the transaction with `id` stands.
+    func status(of id: String) async throws(GatewayError) -> TransactionStatus
+}
+
+/// The node's answer to a submission.
+public enum SubmitOutcome: Sendable, Equatable {
+    /// In the mempool (or already there / already committed: a replay of the same bytes).
+    case accepted
+    /// Refused as it stands.
+    case refused(Refusal)
+}
+
+/// Why the ledger will not take a transaction, in the terms delivery acts on.
+public enum Refusal: Sendable, Equatable {
+    /// The evidence record is on the ledger already (an earlier transaction carried it).
+    case recordAlreadyOnLedger
+    /// The nonce is not the account's next one: sign again with a fresh one.
+    case staleNonce(String)
+    /// Anything else (unknown grant, unregistered sensor, malformed): it will never be taken.
+    case final(String)
+}
+
+/// A transaction's fate as the ledger reports it.
+public enum TransactionStatus: Sendable, Equatable {
+    case committed(height: Int64)
+    case pending
+    case rejected(Refusal)
+    /// The ledger has never heard of it (lost with a node's mempool, or never arrived).
+    case unknown
+}
+
+/// The ledger could not be asked (no node reachable, a timeout, an answer that made no sense).
+public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problem: String
+    public init(_ problem: String) { self.problem = problem }
+    public var description: String { "ledger: \(problem)" }
+}

@@ -1,0 +1,43 @@
+import CSpectrumKernels
+
+/// A cosine-sum window applied after the transform instead of before it.
+///
+/// Multiplying a segment by w[n] = Σₖ (−1)ᵏ aₖ cos(2πkn/N) is, in the DFT, the circular
+/// convolution X_w[m] = a₀X[m] + Σₖ₌₁ (−1)ᵏ (aₖ/2)(X[m−k] + X[m+k]): Hann is three taps,
+/// Blackman-Harris seven, flat-top nine. The transform then reads the samples where they lie
+/// (no windowed copy), and windowing, |X|², scaling, fftshift and the running sum become one
+/// pass over the bins. Exact in exact arithmetic; in float it agrees with windowing first to
+/// within the transform's own rounding.
+struct FrequencyDomainWindow: Sendable {
+    /// c₀ … c_reach, each × √scale so that |Σ cⱼX|² is already the power per bin.
+    let taps: [Float]
+    var reach: Int { taps.count - 1 }
+
+    /// - Parameter scale: what |X_w|² is multiplied by (1 / (N Σw²) gives power per bin).
+    init(_ kind: WindowKind, scale: Double) {
+        let root = scale.squareRoot()
+        taps = kind.cosineCoefficients.enumerated().map { k, a in
+            Float((k == 0 ? a : (k % 2 == 0 ? 1 : -1) * a / 2) * root)
+        }
+    }
+
+    /// Writes the circular neighbours either side of `bins` (N complex values with at least
+    /// `reach` complex values of writable padding each side): X[−j] = X[N−j], X[N−1+j] = X[j−1].
+    func wrap(_ bins: UnsafeMutablePointer<Float>, count n: Int) {
+        for j in stride(from: 1, through: reach, by: 1) {
+            bins[-2 * j] = bins[2 * (n - j)]
+            bins[-2 * j + 1] = bins[2 * (n - j) + 1]
+            bins[2 * (n - 1 + j)] = bins[2 * (j - 1)]
+            bins[2 * (n - 1 + j) + 1] = bins[2 * (j - 1) + 1]
+        }
+    }
+
+    /// Power of `count` windowed bins from `bins` (neighbours readable) into `row`, and added
+    /// to `sum` (stored there when `first`).
+    func power(_ bins: UnsafePointer<Float>, count: Int, into row: UnsafeMutablePointer<Float>,
+               sum: UnsafeMutablePointer<Float>, first: Bool) {
+        taps.withUnsafeBufferPointer { c in
+            trustband_windowed_power(bins, Int32(count), c.baseAddress, Int32(reach), row, sum, first ? 1 : 0)
+        }
+    }
+}
