@@ -6,29 +6,36 @@
 #define MULTIVERSION
 #endif
 
-// One loop per window reach, so that the taps unroll. The taps act on I and Q alike, so on
-// the interleaved floats the filter is a contiguous convolution with offsets of ±2j floats
-// (which vectorises straight), squared; each bin's power is then the sum of a pair.
-enum { CHUNK = 128 };
+// The taps act on I and Q alike, so on the interleaved floats the window is a contiguous
+// convolution with offsets of ±2j floats; eight bins (sixteen floats) at a time, the power of
+// each is the sum of its squared pair (`.even + .odd`). One loop per reach, so the taps unroll.
+typedef float floats16 __attribute__((ext_vector_type(16)));
+typedef float floats8 __attribute__((ext_vector_type(8)));
+#define LOAD(T, p) ({ T loaded_; __builtin_memcpy(&loaded_, (p), sizeof loaded_); loaded_; })
+#define STORE(p, v) do { __typeof__(v) stored_ = (v); __builtin_memcpy((p), &stored_, sizeof stored_); } while (0)
 
-static inline __attribute__((always_inline)) void windowed(const float *restrict x, int count,
-                                                           const float *restrict c, const int reach,
-                                                           float *restrict row, float *restrict sum, int first) {
-    float squares[2 * CHUNK];
-    for (int start = 0; start < count; start += CHUNK) {
-        const int bins = count - start < CHUNK ? count - start : CHUNK;
-        const float *restrict at = x + 2 * start;
-        for (int i = 0; i < 2 * bins; i++) {
-            float y = c[0] * at[i];
-            for (int j = 1; j <= reach; j++) y += c[j] * (at[i - 2 * j] + at[i + 2 * j]);
-            squares[i] = y * y;
+static inline __attribute__((always_inline)) void windowed(const float *restrict x, int count, const float *restrict taps,
+                                                           const int reach, float *restrict row, float *restrict sum, int first) {
+    float c[5] = {0, 0, 0, 0, 0};  // in registers: the stores below cannot be mistaken for the taps
+    for (int j = 0; j <= reach; j++) c[j] = taps[j];
+    int k = 0;
+    for (; k + 8 <= count; k += 8) {
+        const float *at = x + 2 * k;
+        floats16 y = c[0] * LOAD(floats16, at);
+        for (int j = 1; j <= reach; j++) y += c[j] * (LOAD(floats16, at - 2 * j) + LOAD(floats16, at + 2 * j));
+        floats16 squares = y * y;
+        floats8 power = squares.even + squares.odd;
+        STORE(row + k, power);
+        if (first) STORE(sum + k, power); else STORE(sum + k, LOAD(floats8, sum + k) + power);
+    }
+    for (; k < count; k++) {
+        float re = c[0] * x[2 * k], im = c[0] * x[2 * k + 1];
+        for (int j = 1; j <= reach; j++) {
+            re += c[j] * (x[2 * (k - j)] + x[2 * (k + j)]);
+            im += c[j] * (x[2 * (k - j) + 1] + x[2 * (k + j) + 1]);
         }
-        float *restrict r = row + start, *restrict s = sum + start;
-        if (first) {
-            for (int k = 0; k < bins; k++) { r[k] = squares[2 * k] + squares[2 * k + 1]; s[k] = r[k]; }
-        } else {
-            for (int k = 0; k < bins; k++) { r[k] = squares[2 * k] + squares[2 * k + 1]; s[k] += r[k]; }
-        }
+        row[k] = re * re + im * im;
+        sum[k] = first ? row[k] : sum[k] + row[k];
     }
 }
 
