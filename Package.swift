@@ -100,6 +100,9 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: ["Storage", "Evidence", "Ledger", "Signal",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
@@ -150,7 +153,10 @@ let package = Package(
                                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                       .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Storage", "Ledger", "Evidence", "Signal", "TestSupport",
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Storage", "Ledger", "Evidence", "Signal", "Node", "TestSupport",
+                                                       .product(name: "Hummingbird", package: "hummingbird"),
+                                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                       .product(name: "Logging", package: "swift-log"),
                                                        .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],

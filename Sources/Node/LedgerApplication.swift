@@ -23,7 +23,7 @@ public final class LedgerApplication: Sendable {
         var lastHash: [UInt8] = []
         var executions: [[UInt8]: Execution] = [:]
         /// Why recent transactions were dropped from the mempool, by id (bounded).
-        var rejected: [String: String] = [:]
+        var rejected: [String: Rejection] = [:]
         var rejectedOrder: [String] = []
         var verifyingValidators: ValidatorSet
         /// The committed state's hash (computed once per commit).
@@ -61,7 +61,7 @@ public final class LedgerApplication: Sendable {
     public var lastBlockHash: [UInt8] { state.withLock { $0.lastHash } }
 
     /// Why a transaction left the mempool without being committed, if it did recently.
-    public func rejection(of id: String) -> String? { state.withLock { $0.rejected[id] } }
+    public func rejection(of id: String) -> Rejection? { state.withLock { $0.rejected[id] } }
 
     public func isPending(_ id: String) -> Bool { state.withLock { $0.mempool.contains(id) } }
 
@@ -83,7 +83,7 @@ public final class LedgerApplication: Sendable {
                 switch error {
                 case .duplicate: throw .duplicate(error.description)
                 case .nonceUsed: throw .replay(error.description)
-                case .nonceTooFar: throw .rejected(error.description)
+                case .nonceTooFar: throw .nonceTooFar(error.description)
                 case .accountFull, .full: throw .full(error.description)
                 }
             }
@@ -110,7 +110,7 @@ public final class LedgerApplication: Sendable {
                     receipts.append((entry.id, entry.signed.transaction.kind, entry.signed.transaction.signer, receipt.events))
                 case .failure(let error):
                     s.mempool.remove(id: entry.id)
-                    s.noteRejected(entry.id, "\(error)")
+                    s.noteRejected(entry.id, Rejection(code: error.code, reason: "\(error)"))
                 }
             }
             let events = contract.endBlock(context)
@@ -190,11 +190,18 @@ public final class LedgerApplication: Sendable {
 }
 
 extension LedgerApplication.State {
-    mutating func noteRejected(_ id: String, _ reason: String) {
+    mutating func noteRejected(_ id: String, _ rejection: Rejection) {
         if rejected[id] == nil { rejectedOrder.append(id) }
-        rejected[id] = reason
+        rejected[id] = rejection
         if rejectedOrder.count > 10_000 { rejected[rejectedOrder.removeFirst()] = nil }
     }
+}
+
+/// Why a transaction was dropped from the mempool: the contract's code (`duplicate_evidence`…)
+/// and its words.
+public struct Rejection: Sendable, Equatable {
+    public var code: String
+    public var reason: String
 }
 
 /// Why `/v1/tx` did not take a transaction; each maps to an HTTP status.
@@ -203,12 +210,14 @@ public enum AdmissionError: Error, Sendable, CustomStringConvertible {
     case rejected(String)
     case duplicate(String)
     case replay(String)
+    /// The nonce leaves a gap after the account's last committed and pending ones.
+    case nonceTooFar(String)
     case full(String)
 
     public var description: String {
         switch self {
         case .malformed(let m): return m.hasPrefix("malformed") ? m : "malformed transaction: \(m)"
-        case .rejected(let m), .duplicate(let m), .replay(let m), .full(let m): return m
+        case .rejected(let m), .duplicate(let m), .replay(let m), .nonceTooFar(let m), .full(let m): return m
         }
     }
 }

@@ -273,13 +273,17 @@ final class CommitSink: Sendable {
 }
 
 extension AdmissionError {
-    var metricReason: String {
+    /// The machine-readable code of the refusal (in the API's replies and the metrics' labels).
+    public var code: String {
         switch self {
         case .malformed: return "malformed"
         case .rejected: return "rejected"
         case .duplicate: return "duplicate"
         case .replay: return "replay"
+        case .nonceTooFar: return "nonce_too_far"
         case .full: return "full"
         }
     }
+
+    var metricReason: String { code }
 }

@@ -37,11 +37,11 @@ public enum NodeAPI {
             } catch {
                 let status: HTTPResponse.Status
                 switch error {
-                case .malformed, .rejected: status = .badRequest
+                case .malformed, .rejected, .nonceTooFar: status = .badRequest
                 case .duplicate, .replay: status = .conflict
                 case .full: status = .tooManyRequests
                 }
-                return refuse(status, error.description, logger, node, "/v1/tx")
+                return refuse(status, error.description, logger, node, "/v1/tx", code: error.code)
             }
         }
 
@@ -53,8 +53,9 @@ public enum NodeAPI {
                                                      ("signer", .string(stored.signer)), ("events", .array(stored.events.map { .string($0) }))])))
             }
             if app.isPending(id) { return json(.ok, .object(JSONObject([("id", .string(id)), ("status", .string("pending"))]))) }
-            if let reason = app.rejection(of: id) {
-                return json(.ok, .object(JSONObject([("id", .string(id)), ("status", .string("rejected")), ("reason", .string(reason))])))
+            if let rejection = app.rejection(of: id) {
+                return json(.ok, .object(JSONObject([("id", .string(id)), ("status", .string("rejected")), ("code", .string(rejection.code)),
+                                                     ("reason", .string(rejection.reason))])))
             }
             return json(.notFound, .object(JSONObject([("id", .string(id)), ("status", .string("unknown"))])))
         }
@@ -152,10 +153,13 @@ public enum NodeAPI {
         }
     }
 
-    static func refuse(_ status: HTTPResponse.Status, _ reason: String, _ logger: Logger, _ node: LedgerNode, _ route: String) -> Response {
+    static func refuse(_ status: HTTPResponse.Status, _ reason: String, _ logger: Logger, _ node: LedgerNode, _ route: String,
+                       code: String? = nil) -> Response {
         node.metrics.badRequest(route)
         logger.notice("request refused", metadata: ["route": "\(route)", "status": "\(status.code)", "reason": "\(reason)"])
-        return json(status, .object(JSONObject([("error", .string(reason))])))
+        var fields: [(String, JSONValue)] = [("error", .string(reason))]
+        if let code { fields.append(("code", .string(code))) }
+        return json(status, .object(JSONObject(fields)))
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {

@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// `LedgerGateway` over nodes' HTTP API (`/v1`, docs/openapi.yaml), with failover: calls go to
+/// the node that answered last; one that cannot be reached, times out or answers 5xx/429 is
+/// passed over for the next, and the call fails only when none answers. Refusals are read from
+/// the replies' `code`, never from their prose.
+public final class NodeLedgerGateway: LedgerGateway {
+    public let nodes: [String]
+    private let client: HTTPClient
+    private let timeout: TimeAmount
+    private let preferred = Mutex(0)
+
+    /// - Parameter nodes: base URLs (`http://10.0.0.5:7101`), in order of preference.
+    public init(nodes: [String], client: HTTPClient = .shared, timeout: TimeAmount = .seconds(5)) {
+        precondition(!nodes.isEmpty, "a ledger gateway needs at least one node")
+        self.nodes = nodes.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.client = client
+        self.timeout = timeout
+    }
+
+    /// The node calls go to first.
+    public var current: String { nodes[preferred.withLock { $0 }] }
+
+    public func nextNonce(of account: String) async throws(GatewayError) -> UInt64 {
+        let (status, object) = try await call("GET", "/v1/accounts/" + account)
+        guard status == 200, let nonce = (object["nonce"] as? NSNumber)?.uint64Value else {
+            // Not registered yet (or not visible on this node yet): wait, do not give the record up.
+            throw GatewayError(status == 404 ? "\(account) is not registered on the ledger" : "account \(account): HTTP \(status)")
+        }
+        return nonce + 1
+    }
+
+    public func submit(_ wire: [UInt8], id: String) async throws(GatewayError) -> SubmitOutcome {
+        let (status, object) = try await call("POST", "/v1/tx", body: wire)
+        let code = object["code"] as? String ?? "", reason = object["error"] as? String ?? "HTTP \(status)"
+        switch (status, code) {
+        case (202, _), (409, "duplicate"): return .accepted
+        case (409, "replay"):
+            // Its nonce is used: by this very transaction (then it is committed), or by another.
+            if case .committed = try await self.status(of: id) { return .accepted }
+            return .refused(.staleNonce(reason))
+        case (400, "nonce_too_far"): return .refused(.staleNonce(reason))
+        case (400, _): return .refused(.final(reason))
+        default: throw GatewayError("\(current)/v1/tx: HTTP \(status): \(reason)")
+        }
+    }
+
+    public func status(of id: String) async throws(GatewayError) -> TransactionStatus {
+        let (status, object) = try await call("GET", "/v1/tx/" + id)
+        if status == 404 { return .unknown }
+        guard status == 200 else { throw GatewayError("\(current)/v1/tx/\(id): HTTP \(status)") }
+        switch object["status"] as? String {
+        case "committed":
+            guard let height = (object["height"] as? NSNumber)?.int64Value else { throw GatewayError("committed \(id) without a height") }
+            return .committed(height: height)
+        case "pending": return .pending
+        case "rejected":
+            let reason = object["reason"] as? String ?? "rejected"
+            switch object["code"] as? String {
+            case "duplicate_evidence": return .rejected(.recordAlreadyOnLedger)
+            case "wrong_nonce": return .rejected(.staleNonce(reason))
+            // Registration may be on its way: keep the record.
+            case "unknown_account": throw GatewayError(reason)
+            default: return .rejected(.final(reason))
+            }
+        default: return .unknown
+        }
+    }
+
+    /// One request, to the preferred node and then the others; answers with status and JSON.
+    private func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(GatewayError) -> (UInt, [String: Any]) {
+        let first = preferred.withLock { $0 }
+        var problems: [String] = []
+        for offset in 0..<nodes.count {
+            let index = (first + offset) % nodes.count
+            do {
+                var request = HTTPClientRequest(url: nodes[index] + path)
+                request.method = method == "POST" ? .POST : .GET
+                if let body {
+                    request.headers.add(name: "Content-Type", value: "application/octet-stream")
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                }
+                let response = try await client.execute(request, timeout: timeout)
+                let bytes = try await response.body.collect(upTo: 4 << 20)
+                let status = response.status.code
+                if status >= 500 || status == 429 {
+                    problems.append("\(nodes[index]): HTTP \(status)")
+                    continue
+                }
+                preferred.withLock { $0 = index }
+                let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: bytes)))) as? [String: Any] ?? [:]
+                return (status, object)
+            } catch {
+                problems.append("\(nodes[index]): \(error)")
+            }
+        }
+        throw GatewayError("no node answered (\(problems.joined(separator: "; ")))")
+    }
+}
