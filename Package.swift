@@ -99,10 +99,14 @@ let package = Package(
         ),
         .target(
             name: "Agent",
-            dependencies: ["Storage", "Evidence", "Ledger", "Signal",
+            dependencies: ["Storage", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
@@ -114,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandCLI",
-            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Ledger", "Radio", "Node", "Storage", "Consensus",
+            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Ledger", "Radio", "Node", "Storage", "Consensus", "Agent",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),

@@ -27,6 +27,16 @@ public final class EvidenceDelivery: Sendable {
         case backOff(delayNs: Int64)
     }
 
+    /// What happened to a record, for logs and metrics.
+    public enum Event: Sendable, Equatable {
+        /// On the ledger; `latencyNs` from enqueueing to now.
+        case delivered(recordID: String, height: Int64?, latencyNs: Int64)
+        case refused(recordID: String, reason: String)
+        /// Signed again with a fresh nonce.
+        case resigned(recordID: String, reason: String)
+        case unreachable(problem: String)
+    }
+
     /// Signs a record into a transaction with `nonce`: its id and wire bytes.
     public typealias Signer = @Sendable (_ record: [UInt8], _ signature: [UInt8], _ nonce: UInt64) throws -> (id: String, wire: [UInt8])
 
@@ -36,15 +46,17 @@ public final class EvidenceDelivery: Sendable {
     private let sign: Signer
     private let now: @Sendable () -> Int64
     private let backoff: Backoff
+    private let observe: @Sendable (Event) -> Void
 
     public init(account: String, outbox: EvidenceOutbox, gateway: any LedgerGateway, sign: @escaping Signer,
-                now: @escaping @Sendable () -> Int64, backoff: Backoff = Backoff()) {
+                now: @escaping @Sendable () -> Int64, backoff: Backoff = Backoff(), observe: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.account = account
         self.outbox = outbox
         self.gateway = gateway
         self.sign = sign
         self.now = now
         self.backoff = backoff
+        self.observe = observe
     }
 
     /// One unit of work on the oldest undelivered record.
@@ -60,6 +72,7 @@ public final class EvidenceDelivery: Sendable {
             return next
         } catch let error as GatewayError {
             try? outbox.noteFailure(entry.recordID, error.problem)
+            observe(.unreachable(problem: error.problem))
             return .backOff(delayNs: backoff.failed())
         } catch let error as StorageError {
             throw .outbox(error)
@@ -86,7 +99,7 @@ public final class EvidenceDelivery: Sendable {
             let nonce = try await gateway.nextNonce(of: account)
             let (id, wire) = try sign(entry.record, entry.signature, nonce)
             try outbox.markSent(entry.recordID, transactionID: id, wire: wire)
-            return try settle(entry.recordID, after: try await gateway.submit(wire, id: id))
+            return try settle(entry, after: try await gateway.submit(wire, id: id))
         case .sent:
             guard let id = entry.transactionID, let wire = entry.transactionWire else {
                 try outbox.markPending(entry.recordID, reason: "sent without a transaction on record")
@@ -94,34 +107,45 @@ public final class EvidenceDelivery: Sendable {
             }
             switch try await gateway.status(of: id) {
             case .committed(let height):
-                try outbox.markDelivered(entry.recordID, height: height, at: now())
+                try delivered(entry, height: height)
                 return .again
             case .pending:
                 return .waitForCommit
             case .rejected(let refusal):
-                return try settle(entry.recordID, refusal)
+                return try settle(entry, refusal)
             case .unknown:
-                return try settle(entry.recordID, after: try await gateway.submit(wire, id: id))
+                return try settle(entry, after: try await gateway.submit(wire, id: id))
             }
         case .delivered, .refused:
             return .again
         }
     }
 
-    private func settle(_ recordID: String, after outcome: SubmitOutcome) throws -> Next {
+    private func settle(_ entry: OutboxEntry, after outcome: SubmitOutcome) throws -> Next {
         switch outcome {
         case .accepted: return .waitForCommit
-        case .refused(let refusal): return try settle(recordID, refusal)
+        case .refused(let refusal): return try settle(entry, refusal)
         }
     }
 
-    private func settle(_ recordID: String, _ refusal: Refusal) throws -> Next {
+    private func settle(_ entry: OutboxEntry, _ refusal: Refusal) throws -> Next {
         switch refusal {
-        case .recordAlreadyOnLedger: try outbox.markDelivered(recordID, height: nil, at: now())
-        case .staleNonce(let reason): try outbox.markPending(recordID, reason: reason)
-        case .final(let reason): try outbox.markRefused(recordID, reason: reason, at: now())
+        case .recordAlreadyOnLedger:
+            try delivered(entry, height: nil)
+        case .staleNonce(let reason):
+            try outbox.markPending(entry.recordID, reason: reason)
+            observe(.resigned(recordID: entry.recordID, reason: reason))
+        case .final(let reason):
+            try outbox.markRefused(entry.recordID, reason: reason, at: now())
+            observe(.refused(recordID: entry.recordID, reason: reason))
         }
         return .again
+    }
+
+    private func delivered(_ entry: OutboxEntry, height: Int64?) throws {
+        let at = now()
+        try outbox.markDelivered(entry.recordID, height: height, at: at)
+        observe(.delivered(recordID: entry.recordID, height: height, latencyNs: at - entry.enqueuedNs))
     }
 }
 

@@ -1,3 +1,4 @@
+import Enforcement
 import Synchronization
 
 /// A ledger in memory for tests and simulation: per-account nonces, a mempool committed on
@@ -15,6 +16,7 @@ public final class InMemoryLedgerGateway: LedgerGateway {
         var calls = 0
         var lostSubmissions = 0
         var refusals: [String: String] = [:]
+        var grants: [Grant] = []
     }
 
     private let state = Mutex(State())
@@ -38,6 +40,9 @@ public final class InMemoryLedgerGateway: LedgerGateway {
 
     /// Submissions carrying `recordID` are refused for good with `reason` (say, an unknown grant).
     public func refuse(recordID: String, reason: String) { state.withLock { $0.refusals[recordID] = reason } }
+
+    /// The grants `grants()` answers with.
+    public func setGrants(_ grants: [Grant]) { state.withLock { $0.grants = grants } }
 
     /// Record ids on the ledger, in commit order (each must appear once).
     public var committedRecords: [String] { state.withLock { $0.records } }
@@ -108,6 +113,14 @@ public final class InMemoryLedgerGateway: LedgerGateway {
             if let refusal = s.rejected[id] { return .rejected(refusal) }
             if s.pending.contains(where: { $0.id == id }) { return .pending }
             return .unknown
+        }
+    }
+
+    public func grants() async throws(GatewayError) -> [Grant] {
+        try state.withLock { s throws(GatewayError) in
+            s.calls += 1
+            guard !s.down else { throw GatewayError("no node reachable") }
+            return s.grants
         }
     }
 }

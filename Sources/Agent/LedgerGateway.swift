@@ -1,3 +1,5 @@
+import Enforcement
+
 /// What the agent asks of the ledger. The HTTP implementation talks to a node's `/v1` API
 /// with failover between nodes; `InMemoryLedgerGateway` is its twin for tests and simulation.
 public protocol LedgerGateway: Sendable {
@@ -7,6 +9,8 @@ public protocol LedgerGateway: Sendable {
     func submit(_ wire: [UInt8], id: String) async throws(GatewayError) -> SubmitOutcome
     /// Where the transaction with `id` stands.
     func status(of id: String) async throws(GatewayError) -> TransactionStatus
+    /// The grants in force on the ledger.
+    func grants() async throws(GatewayError) -> [Grant]
 }
 
 /// The node's answer to a submission.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Enforcement
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -71,8 +72,25 @@ public final class NodeLedgerGateway: LedgerGateway {
         }
     }
 
+    public func grants() async throws(GatewayError) -> [Grant] {
+        let (status, body) = try await call("GET", "/v1/grants", raw: true)
+        guard status == 200, let list = body.raw else { throw GatewayError("\(current)/v1/grants: HTTP \(status)") }
+        // The node lists grants in the grant-file format; wrapped, the list is a grant file.
+        do {
+            return try GrantFile.decode(json: Data("{\"grants\": ".utf8) + list + Data("}".utf8), path: current + "/v1/grants")
+        } catch {
+            throw GatewayError("\(current)/v1/grants: \(error)")
+        }
+    }
+
     /// One request, to the preferred node and then the others; answers with status and JSON.
     private func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(GatewayError) -> (UInt, [String: Any]) {
+        let (status, reply) = try await call(method, path, body: body, raw: false)
+        return (status, reply.object)
+    }
+
+    private func call(_ method: String, _ path: String, body: [UInt8]? = nil, raw: Bool) async throws(GatewayError)
+        -> (UInt, (object: [String: Any], raw: Data?)) {
         let first = preferred.withLock { $0 }
         var problems: [String] = []
         for offset in 0..<nodes.count {
@@ -92,8 +110,9 @@ public final class NodeLedgerGateway: LedgerGateway {
                     continue
                 }
                 preferred.withLock { $0 = index }
-                let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: bytes)))) as? [String: Any] ?? [:]
-                return (status, object)
+                let data = Data(Array(buffer: bytes))
+                if raw { return (status, ([:], data)) }
+                return (status, ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], nil))
             } catch {
                 problems.append("\(nodes[index]): \(error)")
             }

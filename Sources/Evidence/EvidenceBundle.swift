@@ -39,9 +39,12 @@ public enum EvidenceBundle {
         let first = max(0, violation.startSample - pad)
         let last = min(recording.sampleCount, violation.endSample + pad, first + maximumExcerptSamples)
         let nonce = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) }
-        let name = "\(violation.kind.rawValue)-\(violation.grantID)-\(violation.startSample)"
-        let bundle = directory + "/" + name
-        guard !FileManager.default.fileExists(atPath: bundle) else { throw EvidenceError.refusingToOverwrite(path: bundle) }
+        let final = directory + "/" + name(of: violation)
+        guard !FileManager.default.fileExists(atPath: final) else { throw EvidenceError.refusingToOverwrite(path: final) }
+        // Built under a temporary name and renamed when whole: a bundle that exists is complete,
+        // whenever the process was killed.
+        let bundle = final + ".partial"
+        try? FileManager.default.removeItem(atPath: bundle)
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
 
         // The excerpt, with the violation annotated on it (sample indices relative to the excerpt).
@@ -81,6 +84,13 @@ public enum EvidenceBundle {
         try Data(JSONWriter.write(record.jsonValue).utf8).write(to: URL(fileURLWithPath: bundle + "/record.json"))
         let picture = try picture(excerptPath: bundle + "/excerpt.sigmf-meta", violation: violation, excerptStart: first, grant: grant, context: context)
         try Data(picture.svg().utf8).write(to: URL(fileURLWithPath: bundle + "/evidence.svg"))
-        return bundle
+        try FileManager.default.moveItem(atPath: bundle, toPath: final)
+        return final
+    }
+
+    /// The bundle's directory name for a violation: `kind-grant-startSample`, the same whenever
+    /// the same recording is audited again.
+    public static func name(of violation: Violation) -> String {
+        "\(violation.kind.rawValue)-\(violation.grantID)-\(violation.startSample)"
     }
 }

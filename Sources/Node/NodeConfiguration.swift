@@ -1,4 +1,5 @@
 import Foundation
+import Signal
 
 /// A node's configuration file (JSON), with environment overrides. Paths are relative to the
 /// file's directory.
@@ -89,21 +90,11 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
     /// Reads `path`, applies `environment` overrides, resolves relative paths and checks
     /// every field; errors name the key.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(NodeError) -> NodeConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .configuration(key: path, problem: "cannot read the file") }
         var config: NodeConfiguration
-        do {
-            config = try JSONDecoder().decode(NodeConfiguration.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .configuration(key: (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."), problem: "is required")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw .configuration(key: context.codingPath.map(\.stringValue).joined(separator: "."), problem: context.debugDescription)
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw .configuration(key: context.codingPath.map(\.stringValue).joined(separator: "."), problem: "is null")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw .configuration(key: context.codingPath.isEmpty ? path : context.codingPath.map(\.stringValue).joined(separator: "."),
-                                 problem: "\(context.debugDescription) \(context.underlyingError.map { "\($0)" } ?? "")")
+        do throws(ConfigurationDecoding.Problem) {
+            config = try ConfigurationDecoding.decode(NodeConfiguration.self, path: path)
         } catch {
-            throw .configuration(key: path, problem: "\(error)")
+            throw .configuration(key: error.key, problem: error.problem)
         }
         if let v = environment["TRUSTBAND_NODE_LISTEN"] { config.listen = v }
         if let v = environment["TRUSTBAND_NODE_DATA_DIR"] { config.dataDir = v }

@@ -1,0 +1,170 @@
+import Foundation
+import Signal
+
+/// What `trustband agent --config FILE` runs: a JSON file (example in `deploy/agent.example.json`),
+/// with `TRUSTBAND_AGENT_*` environment overrides. Paths are relative to the file. Every error
+/// names the key at fault.
+public struct AgentConfiguration: Sendable, Equatable {
+    /// The sensor: its ledger account, signing key (`sensor.ed25519` from `trustband keygen`), location.
+    public var account: String
+    public var key: String
+    public var location: String
+    /// The recording to audit (SigMF or raw with `format`/`rate`/`center`/`start_time`).
+    public var recording: String
+    public var recordingOptions: RecordingOptions
+    /// A grant file, or nil to read the grants from the ledger (`/v1/grants`).
+    public var grants: String?
+    /// Calibration table and the receiver gain it is read at.
+    public var calibration: String?
+    public var gainDB: Double?
+    /// Ledger nodes in order of preference.
+    public var nodes: [String]
+    public var holdSeconds: Double
+    public var marginDB: Double
+    public var fftSize: Int
+    public var pfa: Double
+    /// Outbox and evidence bundles live here.
+    public var dataDir: String
+    public var evidenceQuotaBytes: Int64
+    /// host:port for `/metrics` and `/healthz`.
+    public var listen: String
+    public var pollMs: Int64
+    public var backoffInitialMs: Int64
+    public var backoffMaximumMs: Int64
+
+    public var outboxPath: String { dataDir + "/outbox.sqlite" }
+    public var evidenceDir: String { dataDir + "/evidence" }
+
+    /// Keys the environment may override, and what each sets.
+    public static let environmentKeys = [
+        "TRUSTBAND_AGENT_DATA_DIR": "data_dir", "TRUSTBAND_AGENT_NODES": "ledger.nodes (comma-separated)",
+        "TRUSTBAND_AGENT_KEY": "sensor.key", "TRUSTBAND_AGENT_LISTEN": "http.listen", "TRUSTBAND_AGENT_RECORDING": "source.recording",
+    ]
+
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AgentError) -> AgentConfiguration {
+        let file: AgentConfigurationFile
+        do throws(ConfigurationDecoding.Problem) {
+            file = try ConfigurationDecoding.decode(AgentConfigurationFile.self, path: path)
+        } catch {
+            throw .configuration(key: error.key, problem: error.problem)
+        }
+        var config = try file.configuration()
+        if let v = environment["TRUSTBAND_AGENT_DATA_DIR"] { config.dataDir = v }
+        if let v = environment["TRUSTBAND_AGENT_NODES"] { config.nodes = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        if let v = environment["TRUSTBAND_AGENT_KEY"] { config.key = v }
+        if let v = environment["TRUSTBAND_AGENT_LISTEN"] { config.listen = v }
+        if let v = environment["TRUSTBAND_AGENT_RECORDING"] { config.recording = v }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
+        config.key = resolve(config.key)
+        config.recording = resolve(config.recording)
+        config.dataDir = resolve(config.dataDir)
+        config.grants = config.grants.map(resolve)
+        config.calibration = config.calibration.map(resolve)
+        try config.validate()
+        return config
+    }
+
+    /// Checks values the JSON types cannot: URLs, ranges, pairs that go together.
+    public func validate() throws(AgentError) {
+        guard !account.isEmpty else { throw .configuration(key: "sensor.account", problem: "is empty") }
+        guard !nodes.isEmpty else { throw .configuration(key: "ledger.nodes", problem: "names no node") }
+        for (n, node) in nodes.enumerated() {
+            guard let url = URL(string: node), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw .configuration(key: "ledger.nodes[\(n)]", problem: "\"\(node)\" is not an http(s) URL")
+            }
+        }
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+            throw .configuration(key: "http.listen", problem: "\"\(listen)\" is not host:port")
+        }
+        guard holdSeconds.isFinite, holdSeconds >= 0 else { throw .configuration(key: "detector.hold_s", problem: "must be ≥ 0") }
+        guard marginDB.isFinite else { throw .configuration(key: "detector.margin_db", problem: "must be finite") }
+        guard fftSize >= 16, fftSize <= 8192, fftSize & (fftSize - 1) == 0 else {
+            throw .configuration(key: "detector.fft", problem: "\(fftSize) is not a power of two in 16…8192")
+        }
+        guard pfa > 0, pfa < 1 else { throw .configuration(key: "detector.pfa", problem: "\(pfa) is not a probability in (0, 1)") }
+        guard evidenceQuotaBytes > 0 else { throw .configuration(key: "evidence_quota_bytes", problem: "must be positive") }
+        guard (calibration == nil) == (gainDB == nil) else {
+            throw .configuration(key: "calibration", problem: "needs both table and gain_db")
+        }
+        guard pollMs > 0, backoffInitialMs > 0, backoffMaximumMs >= backoffInitialMs else {
+            throw .configuration(key: "delivery", problem: "poll_ms and backoff_initial_ms must be positive, backoff_max_ms ≥ backoff_initial_ms")
+        }
+    }
+}
+
+/// The file as written (snake_case sections); defaults for everything but the sensor, the
+/// source, the ledger and the data directory.
+struct AgentConfigurationFile: Decodable {
+    struct Sensor: Decodable { var account: String; var key: String; var location: String? }
+    struct Source: Decodable {
+        var recording: String
+        var format: String?, rate: Double?, center: Double?
+        var startTime: String?
+        enum CodingKeys: String, CodingKey { case recording, format, rate, center, startTime = "start_time" }
+    }
+    struct Grants: Decodable { var file: String?; var ledger: Bool? }
+    struct Calibration: Decodable { var table: String; var gainDB: Double; enum CodingKeys: String, CodingKey { case table, gainDB = "gain_db" } }
+    struct Ledger: Decodable { var nodes: [String] }
+    struct Detector: Decodable {
+        var holdS: Double?, marginDB: Double?, fft: Int?, pfa: Double?
+        enum CodingKeys: String, CodingKey { case holdS = "hold_s", marginDB = "margin_db", fft, pfa }
+    }
+    struct HTTP: Decodable { var listen: String? }
+    struct Delivery: Decodable {
+        var pollMs: Int64?, backoffInitialMs: Int64?, backoffMaxMs: Int64?
+        enum CodingKeys: String, CodingKey { case pollMs = "poll_ms", backoffInitialMs = "backoff_initial_ms", backoffMaxMs = "backoff_max_ms" }
+    }
+
+    var sensor: Sensor
+    var source: Source
+    var grants: Grants?
+    var calibration: Calibration?
+    var ledger: Ledger
+    var detector: Detector?
+    var dataDir: String
+    var evidenceQuotaBytes: Int64?
+    var http: HTTP?
+    var delivery: Delivery?
+
+    enum CodingKeys: String, CodingKey {
+        case sensor, source, grants, calibration, ledger, detector, dataDir = "data_dir", evidenceQuotaBytes = "evidence_quota_bytes", http, delivery
+    }
+
+    func configuration() throws(AgentError) -> AgentConfiguration {
+        var options = RecordingOptions()
+        if let name = source.format {
+            do { options.format = try SampleFormat(parsing: name) } catch { throw .configuration(key: "source.format", problem: "\(error)") }
+        }
+        options.sampleRate = source.rate
+        options.centerFrequency = source.center
+        if let text = source.startTime {
+            do { options.startTime = try Timestamp(rfc3339: text) } catch { throw .configuration(key: "source.start_time", problem: "\(error)") }
+        }
+        if grants?.file != nil && grants?.ledger == true {
+            throw .configuration(key: "grants", problem: "give a file or ledger: true, not both")
+        }
+        return AgentConfiguration(
+            account: sensor.account, key: sensor.key, location: sensor.location ?? "", recording: source.recording, recordingOptions: options,
+            grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes,
+            holdSeconds: detector?.holdS ?? 0.05, marginDB: detector?.marginDB ?? 0.5, fftSize: detector?.fft ?? 1024, pfa: detector?.pfa ?? 1e-3,
+            dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",
+            pollMs: delivery?.pollMs ?? 200, backoffInitialMs: delivery?.backoffInitialMs ?? 500, backoffMaximumMs: delivery?.backoffMaxMs ?? 30_000)
+    }
+}
+
+/// Why the agent cannot start or go on.
+public enum AgentError: Error, Sendable, CustomStringConvertible {
+    case configuration(key: String, problem: String)
+    case source(String)
+    case evidence(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let key, let problem): return "agent configuration: \(key): \(problem)"
+        case .source(let problem): return "agent source: \(problem)"
+        case .evidence(let problem): return "agent evidence: \(problem)"
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Crypto
+import Enforcement
+import Evidence
+import Foundation
+import Ledger
+import Logging
+import Metrics
+import Signal
+import Spectrum
+import Storage
+import Synchronization
+
+/// The agent's parts wired together: audit the source against the grants, turn violations
+/// into bundles and outbox entries, deliver them, keep the bundles within their quota. Each
+/// piece is a method the services (`AgentServices`) call in their loops and tests call directly.
+public final class AgentRuntime: Sendable {
+    public let configuration: AgentConfiguration
+    public let outbox: EvidenceOutbox
+    public let intake: EvidenceIntake
+    public let delivery: EvidenceDelivery
+    private let gateway: any LedgerGateway
+    private let logger: Logger
+    private let metrics: AgentMetrics
+    private let now: @Sendable () -> Int64
+    private let state = HealthBox()
+
+    struct HealthState {
+        var audited = false
+        var lastAuditError: String?
+        var lastLedgerProblem: String?
+        var violations = 0
+    }
+
+    /// Shared with the delivery observer (a `Mutex` itself cannot be captured).
+    final class HealthBox: Sendable {
+        private let mutex = Mutex(HealthState())
+        func withLock<T>(_ body: (inout HealthState) -> T) -> T { mutex.withLock { body(&$0) } }
+    }
+
+    /// - Parameter now: wall-clock nanoseconds (outbox times, delivery latency).
+    public init(configuration: AgentConfiguration, gateway: any LedgerGateway, logger: Logger,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }) throws(AgentError) {
+        self.configuration = configuration
+        self.gateway = gateway
+        self.logger = logger
+        self.now = now
+        let key: Curve25519.Signing.PrivateKey
+        do { key = try SensorKeys.loadSigningKey(configuration.key) } catch {
+            throw .configuration(key: "sensor.key", problem: "\(error)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.evidenceDir, withIntermediateDirectories: true)
+            outbox = try EvidenceOutbox(path: configuration.outboxPath)
+        } catch {
+            throw .configuration(key: "data_dir", problem: "\(error)")
+        }
+        intake = EvidenceIntake(directory: configuration.evidenceDir, outbox: outbox, key: key)
+        let metrics = AgentMetrics()
+        self.metrics = metrics
+        let account = configuration.account
+        let state = self.state
+        delivery = EvidenceDelivery(account: account, outbox: outbox, gateway: gateway, sign: { record, signature, nonce in
+            let signed = try Transaction(signer: account, nonce: nonce, body: .evidence(record: record, signature: signature)).signed(by: key)
+            return (signed.transaction.id, signed.wireBytes)
+        }, now: now, backoff: Backoff(initialNs: configuration.backoffInitialMs * 1_000_000, maximumNs: configuration.backoffMaximumMs * 1_000_000),
+           observe: { [logger] event in
+            switch event {
+            case .delivered(let id, let height, let latency):
+                metrics.delivered.increment()
+                metrics.latency.recordNanoseconds(latency)
+                state.withLock { $0.lastLedgerProblem = nil }
+                logger.info("evidence delivered", metadata: ["record": "\(id)", "height": "\(height.map(String.init) ?? "already on the ledger")"])
+            case .refused(let id, let reason):
+                metrics.refused.increment()
+                logger.error("evidence refused by the ledger", metadata: ["record": "\(id)", "reason": "\(reason)"])
+            case .resigned(let id, let reason):
+                logger.notice("evidence signed again", metadata: ["record": "\(id)", "reason": "\(reason)"])
+            case .unreachable(let problem):
+                metrics.unreachable.increment()
+                state.withLock { $0.lastLedgerProblem = problem }
+                logger.warning("ledger unreachable; will retry", metadata: ["problem": "\(problem)"])
+            }
+        })
+        updateDepth()
+    }
+
+    /// Audits the source once: the grants (file, or the ledger's), every violation bundled and
+    /// enqueued. Returns the records newly enqueued.
+    @discardableResult
+    public func audit() async throws(AgentError) -> [String] {
+        do {
+            let added = try await auditOnce()
+            state.withLock { $0.audited = true; $0.lastAuditError = nil }
+            return added
+        } catch {
+            state.withLock { $0.lastAuditError = error.description }
+            throw error
+        }
+    }
+
+    private func auditOnce() async throws(AgentError) -> [String] {
+        let grants: [Grant]
+        if let file = configuration.grants {
+            guard let data = FileManager.default.contents(atPath: file) else { throw .configuration(key: "grants.file", problem: "cannot read \(file)") }
+            do { grants = try GrantFile.decode(json: data, path: file) } catch { throw .configuration(key: "grants.file", problem: "\(error)") }
+        } else {
+            do { grants = try await gateway.grants() } catch { throw .source("grants from the ledger: \(error.problem)") }
+        }
+        let recording: Recording
+        do { recording = try Recording.open(configuration.recording, options: configuration.recordingOptions) } catch {
+            throw .source("\(error)")
+        }
+        guard let rate = recording.metadata.global.sampleRate, recording.metadata.captures.first?.frequency != nil,
+              recording.metadata.captures.first?.datetime != nil else {
+            throw .source("\(recording.path): the rate, centre frequency and start time must be known (grants are absolute)")
+        }
+        var calibration: AppliedCalibration?
+        if let path = configuration.calibration, let gain = configuration.gainDB {
+            guard let data = FileManager.default.contents(atPath: path) else { throw .configuration(key: "calibration.table", problem: "cannot read \(path)") }
+            do {
+                let table = try CalibrationTable.decode(json: data, path: path)
+                calibration = AppliedCalibration(id: table.id, offsetDb: table.offset(frequency: recording.metadata.captures.first?.frequency ?? 0,
+                                                                                           gain: gain, sampleRate: rate))
+            } catch { throw .configuration(key: "calibration.table", problem: "\(error)") }
+        }
+        let holdNs = Int64((configuration.holdSeconds * 1e9).rounded())
+        let detection = DetectionConfiguration(welch: WelchConfiguration(fftSize: configuration.fftSize, overlap: 0.5, averages: 4, statistics: false),
+                                               pfa: configuration.pfa)
+        let report: AuditReport
+        do {
+            report = try Audit.run(grants: grants, detection: detection, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: configuration.marginDB),
+                                   calibration: calibration) { try RecordingSource(recording: recording) }
+        } catch { throw .source("\(recording.path): \(error)") }
+        metrics.samples.increment(by: Int64(report.samples))
+        metrics.frames.increment(by: max(0, (Int64(report.samples) - Int64(configuration.fftSize)) / Int64(configuration.fftSize / 2) + 1))
+        for violation in report.violations { metrics.violations(violation.kind).increment() }
+        state.withLock { $0.violations += report.violations.count }
+        let context = EvidenceBundle.Context(sensorID: configuration.account, location: configuration.location,
+                                             noiseFloorDBFSPerBin: report.floorDBFSPerBin, fftSize: report.fftSize, calibration: calibration)
+        let added = try intake.take(report.violations, grants: grants, recording: recording, context: context, now: now())
+        metrics.evidence.increment(by: Int64(added.count))
+        logger.info("audited", metadata: ["recording": "\(recording.path)", "samples": "\(report.samples)",
+                                          "violations": "\(report.violations.count)", "new_evidence": "\(added.count)"])
+        updateDepth()
+        return added
+    }
+
+    /// One delivery step (see `EvidenceDelivery.step`), with the outbox depth kept current.
+    public func deliverStep() async throws(DeliveryError) -> EvidenceDelivery.Next {
+        let next = try await delivery.step()
+        updateDepth()
+        return next
+    }
+
+    /// Deletes delivered bundles beyond the quota; returns how many went.
+    @discardableResult
+    public func evict() throws(AgentError) -> Int {
+        let count = try intake.evict(quotaBytes: configuration.evidenceQuotaBytes)
+        if count > 0 {
+            metrics.evicted.increment(by: Int64(count))
+            logger.notice("evidence bundles evicted over the quota", metadata: ["count": "\(count)"])
+        }
+        return count
+    }
+
+    /// What `/healthz` reports.
+    public struct Health: Sendable, Equatable {
+        public var healthy: Bool
+        public var audited: Bool
+        public var outboxDepth: Int
+        public var violations: Int
+        public var problems: [String]
+    }
+
+    public func health() -> Health {
+        let s = state.withLock { $0 }
+        let depth = (try? outbox.depth()) ?? -1
+        var problems: [String] = []
+        if let e = s.lastAuditError { problems.append(e) }
+        if let e = s.lastLedgerProblem { problems.append("ledger: \(e)") }
+        if depth < 0 { problems.append("outbox unreadable") }
+        // Unreachable ledger is degraded, not unhealthy: evidence waits safely in the outbox.
+        return Health(healthy: s.lastAuditError == nil && depth >= 0, audited: s.audited, outboxDepth: depth, violations: s.violations, problems: problems)
+    }
+
+    private func updateDepth() {
+        if let depth = try? outbox.depth() { metrics.depth.record(depth) }
+    }
+}
+
+/// The agent's metrics (swift-metrics; the executable bootstraps Prometheus).
+struct AgentMetrics: Sendable {
+    let samples = Counter(label: "trustband_agent_samples_total")
+    let frames = Counter(label: "trustband_agent_psd_frames_total")
+    let evidence = Counter(label: "trustband_agent_evidence_total")
+    let delivered = Counter(label: "trustband_agent_delivered_total")
+    let refused = Counter(label: "trustband_agent_refused_total")
+    let unreachable = Counter(label: "trustband_agent_ledger_unreachable_total")
+    let evicted = Counter(label: "trustband_agent_bundles_evicted_total")
+    let depth = Gauge(label: "trustband_agent_outbox_depth")
+    let latency = Metrics.Timer(label: "trustband_agent_delivery_latency_seconds")
+
+    func violations(_ kind: Violation.Kind) -> Counter {
+        Counter(label: "trustband_agent_violations_total", dimensions: [("kind", kind.rawValue)])
+    }
+}

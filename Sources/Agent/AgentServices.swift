@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Signal
+import Synchronization
+
+/// The agent's long-running loops, each a swift-service-lifecycle `Service`, run in one
+/// `ServiceGroup` by `trustband agent`: SIGTERM lets the current step finish (every outbox
+/// change is one SQLite transaction), then stops.
+public enum AgentServices {
+    /// When the work loop last went round: the watchdog pings systemd only while it is recent.
+    public final class Heartbeat: Sendable {
+        private let last = Mutex(ContinuousClock.now)
+        public init() {}
+        public func beat() { last.withLock { $0 = .now } }
+        public var age: Duration { ContinuousClock.now - last.withLock { $0 } }
+    }
+
+    /// Audits the source once (retrying while grants or the source cannot be had), and delivers
+    /// evidence and keeps the bundle quota all along.
+    public struct Work: Service {
+        let runtime: AgentRuntime
+        let heartbeat: Heartbeat
+        let logger: Logger
+
+        public init(runtime: AgentRuntime, heartbeat: Heartbeat, logger: Logger) {
+            self.runtime = runtime
+            self.heartbeat = heartbeat
+            self.logger = logger
+        }
+
+        public func run() async throws {
+            await cancelWhenGracefulShutdown {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await auditUntilDone() }
+                    group.addTask { await deliverForever() }
+                }
+            }
+        }
+
+        private func auditUntilDone() async {
+            var delay = Duration.seconds(1)
+            while !Task.isCancelled {
+                do {
+                    try await runtime.audit()
+                    return
+                } catch {
+                    logger.error("audit failed; will retry", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(60))
+                }
+            }
+        }
+
+        private func deliverForever() async {
+            let poll = Duration.milliseconds(runtime.configuration.pollMs)
+            var lastEviction = ContinuousClock.now
+            while !Task.isCancelled {
+                heartbeat.beat()
+                do {
+                    switch try await runtime.deliverStep() {
+                    case .again: break
+                    case .idle: try? await Task.sleep(for: .seconds(1))
+                    case .waitForCommit: try? await Task.sleep(for: poll)
+                    case .backOff(let ns): try? await Task.sleep(for: .nanoseconds(ns))
+                    }
+                    if ContinuousClock.now - lastEviction > .seconds(10) {
+                        try runtime.evict()
+                        lastEviction = .now
+                    }
+                } catch {
+                    // The outbox itself failed (disk full, I/O error): nothing is lost by waiting.
+                    logger.critical("delivery stopped by the outbox; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+        }
+    }
+
+    /// `READY=1` once the agent is up, `WATCHDOG=1` at half the unit's `WatchdogSec=` while the
+    /// work loop is alive, `STOPPING=1` on the way out.
+    public struct Watchdog: Service {
+        let notifier: SystemdNotifier
+        let heartbeat: Heartbeat
+        let runtime: AgentRuntime
+
+        public init(notifier: SystemdNotifier, heartbeat: Heartbeat, runtime: AgentRuntime) {
+            self.notifier = notifier
+            self.heartbeat = heartbeat
+            self.runtime = runtime
+        }
+
+        public func run() async throws {
+            notifier.notify("READY=1\nSTATUS=watching \(runtime.configuration.recording)")
+            let interval = notifier.watchdogInterval ?? .seconds(5)
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    let health = runtime.health()
+                    // A stuck work loop gets no ping, so systemd restarts the agent.
+                    if heartbeat.age < max(interval * 2, .seconds(30)) {
+                        notifier.notify("WATCHDOG=1\nSTATUS=outbox \(health.outboxDepth), violations \(health.violations)")
+                    }
+                }
+            }
+            notifier.notify("STOPPING=1")
+        }
+    }
+
+    /// `/metrics` (Prometheus text from `metricsText`) and `/healthz` (JSON; 503 when unhealthy).
+    public static func router(runtime: AgentRuntime, metricsText: @escaping @Sendable () -> String) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metricsText())))
+        }
+        router.get("/healthz") { _, _ -> Response in
+            let h = runtime.health()
+            let value = JSONValue.object(JSONObject([
+                ("healthy", .bool(h.healthy)), ("audited", .bool(h.audited)), ("outbox_depth", .integer(Int64(h.outboxDepth))),
+                ("violations", .integer(Int64(h.violations))), ("problems", .array(h.problems.map { .string($0) })),
+            ]))
+            let text = (try? JSONWriter.write(value, indent: 0)) ?? "{}"
+            return Response(status: h.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        return router
+    }
+}
