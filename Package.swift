@@ -165,7 +165,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "RadioTests", dependencies: ["Radio", "Signal", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "Enforcement", "TestSupport",
+        .testTarget(name: "TrustbandCLITests", dependencies: ["TrustbandCLI", "Signal", "Radio", "Enforcement", "Evidence", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
     ],

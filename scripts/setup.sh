@@ -6,8 +6,9 @@ set -euo pipefail
 TRUSTBAND_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SYSTEM_PACKAGES=(pkg-config libsoapysdr-dev libfftw3-dev libsqlite3-dev nlohmann-json3-dev)
 ORACLE_PACKAGES=(python3 python3-venv)
-# Headless Chromium judges whether evidence pictures (SVG) render; tests only.
-BROWSER_PACKAGES=(chromium)
+# Tests only: headless Chromium judges whether evidence pictures (SVG) render;
+# systemd-analyze checks the units in deploy/.
+BROWSER_PACKAGES=(chromium systemd)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -16,12 +16,23 @@ public final class NodeLedgerGateway: LedgerGateway {
     private let preferred = Mutex(0)
 
     /// - Parameter nodes: base URLs (`http://10.0.0.5:7101`), in order of preference.
-    public init(nodes: [String], client: HTTPClient = .shared, timeout: TimeAmount = .seconds(5)) {
+    /// - Parameter timeout: for one request to one node (connecting included).
+    ///
+    /// The gateway owns an HTTP client that does not retry a refused connection until the
+    /// deadline (AsyncHTTPClient's default), so a dead node is passed over at once. Call
+    /// `shutdown()` when done with it.
+    public init(nodes: [String], timeout: TimeAmount = .seconds(5)) {
         precondition(!nodes.isEmpty, "a ledger gateway needs at least one node")
         self.nodes = nodes.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        self.client = client
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = min(timeout, .seconds(2))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
     }
+
+    /// Closes the gateway's connections.
+    public func shutdown() async throws { try await client.shutdown() }
 
     /// The node calls go to first.
     public var current: String { nodes[preferred.withLock { $0 }] }

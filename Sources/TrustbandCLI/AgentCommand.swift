@@ -30,10 +30,20 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "trustband.agent.\(configuration.account)")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let runtime: AgentRuntime
-        do { runtime = try AgentRuntime(configuration: configuration, gateway: NodeLedgerGateway(nodes: configuration.nodes), logger: logger) } catch {
-            throw fail(error)
+        let gateway = NodeLedgerGateway(nodes: configuration.nodes)
+        do {
+            try await serve(configuration, gateway: gateway, registry: registry, logger: logger)
+            try await gateway.shutdown()
+        } catch {
+            try? await gateway.shutdown()
+            throw error
         }
+    }
+
+    private func serve(_ configuration: AgentConfiguration, gateway: NodeLedgerGateway, registry: PrometheusCollectorRegistry,
+                       logger: Logger) async throws {
+        let runtime: AgentRuntime
+        do { runtime = try AgentRuntime(configuration: configuration, gateway: gateway, logger: logger) } catch { throw fail(error) }
         if once {
             try await runOnce(runtime)
             return

@@ -28,7 +28,14 @@ struct NodeGatewayTests {
         try await app.test(.live) { client in
             let live = "http://127.0.0.1:\(client.port!)"
             // Port 9 on loopback: nothing listens there, so the first node is down.
-            try await body(NodeLedgerGateway(nodes: ["http://127.0.0.1:9", live], timeout: .seconds(2)), live)
+            let gateway = NodeLedgerGateway(nodes: ["http://127.0.0.1:9", live], timeout: .seconds(2))
+            do {
+                try await body(gateway, live)
+                try await gateway.shutdown()
+            } catch {
+                try? await gateway.shutdown()
+                throw error
+            }
         }
     }
 
