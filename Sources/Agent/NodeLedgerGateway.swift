@@ -86,9 +86,9 @@ public final class NodeLedgerGateway: LedgerGateway {
     public func grants() async throws(GatewayError) -> [Grant] {
         let (status, body) = try await call("GET", "/v1/grants", raw: true)
         guard status == 200, let list = body.raw else { throw GatewayError("\(current)/v1/grants: HTTP \(status)") }
-        // The node lists grants in the grant-file format; wrapped, the list is a grant file.
+        // The reply, {"height": h, "grants": [...]}, is itself a grant file.
         do {
-            return try GrantFile.decode(json: Data("{\"grants\": ".utf8) + list + Data("}".utf8), path: current + "/v1/grants")
+            return try GrantFile.decode(json: list, path: current + "/v1/grants")
         } catch {
             throw GatewayError("\(current)/v1/grants: \(error)")
         }

@@ -13,7 +13,7 @@ extension EvidenceRecord {
         o["start_time"] = .string(Timestamp(nanosecondsSinceEpoch: startNs).rfc3339)
         o["end_time"] = .string(Timestamp(nanosecondsSinceEpoch: endNs).rfc3339)
         o["center_hz"] = .integer(centerHz)
-        o["sample_rate_mhz"] = .integer(sampleRateMilliHz)
+        o["sample_rate_millihz"] = .integer(sampleRateMilliHz)
         o["unit"] = .string(unit)
         o["measured_milli"] = .integer(measuredMilli)
         o["limit_milli"] = limitMilli.map { .integer($0) } ?? .null

@@ -58,6 +58,8 @@ struct NodeGatewayTests {
         try await Self.withNode { gateway, live in
             #expect(try await gateway.nextNonce(of: "user-1") == 1)
             #expect(gateway.current == live)
+            // No distribution round yet: a valid grant file with no grants.
+            #expect(try await gateway.grants().isEmpty)
             let first = try Self.demand(1, id: "d1")
             #expect(try await gateway.submit(first.wireBytes, id: first.id) == .accepted)
             guard case .committed(let height) = try await Self.committed(gateway, first.id) else { Issue.record("not committed"); return }
