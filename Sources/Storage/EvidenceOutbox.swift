@@ -14,8 +14,7 @@ public final class EvidenceOutbox: Sendable {
     /// Opens (creating if needed) the outbox at `path` (`:memory:` for tests).
     public init(path: String) throws(StorageError) {
         do {
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            let configuration = DurableDatabase.configuration
             queue = path == ":memory:" ? try DatabaseQueue(configuration: configuration)
                                        : try DatabaseQueue(path: path, configuration: configuration)
             if path != ":memory:" { try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") } }
@@ -147,11 +146,11 @@ public final class EvidenceOutbox: Sendable {
     }
 
     private func read<T: Sendable>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StorageError) -> T {
-        do { return try queue.read(body) } catch { throw .database(operation: what, underlying: "\(error)") }
+        try DurableDatabase.read(queue, what, body)
     }
 
     private func write<T: Sendable>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StorageError) -> T {
-        do { return try queue.write(body) } catch { throw .database(operation: what, underlying: "\(error)") }
+        try DurableDatabase.write(queue, what, body)
     }
 }
 

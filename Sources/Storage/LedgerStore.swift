@@ -16,9 +16,7 @@ public final class LedgerStore: Sendable {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String) throws(StorageError) {
         do {
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabasePool(path: path, configuration: DurableDatabase.configuration)
             try Self.migrator.migrate(pool)
         } catch {
             throw .database(operation: "open \(path)", underlying: "\(error)")
@@ -66,10 +64,10 @@ public final class LedgerStore: Sendable {
     }
 
     func read<T: Sendable>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StorageError) -> T {
-        do { return try pool.read(body) } catch { throw .database(operation: what, underlying: "\(error)") }
+        try DurableDatabase.read(pool, what, body)
     }
 
     func write<T: Sendable>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StorageError) -> T {
-        do { return try pool.write(body) } catch let error as StorageError { throw error } catch { throw .database(operation: what, underlying: "\(error)") }
+        try DurableDatabase.write(pool, what, body)
     }
 }
