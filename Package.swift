@@ -99,7 +99,7 @@ let package = Package(
         ),
         .target(
             name: "Agent",
-            dependencies: ["Storage", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal",
+            dependencies: ["Storage", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal", "Radio",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -157,7 +157,7 @@ let package = Package(
                                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                       .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Storage", "Ledger", "Evidence", "Signal", "Node", "TestSupport",
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Storage", "Ledger", "Evidence", "Signal", "Node", "Radio", "TestSupport",
                                                        .product(name: "Hummingbird", package: "hummingbird"),
                                                        .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                        .product(name: "Logging", package: "swift-log"),

@@ -9,9 +9,12 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var account: String
     public var key: String
     public var location: String
-    /// The recording to audit (SigMF or raw with `format`/`rate`/`center`/`start_time`).
+    /// The recording to audit (SigMF or raw with `format`/`rate`/`center`/`start_time`); empty
+    /// when the source is a device.
     public var recording: String
     public var recordingOptions: RecordingOptions
+    /// A live SoapySDR device instead of a recording.
+    public var device: LiveSource?
     /// A grant file, or nil to read the grants from the ledger (`/v1/grants`).
     public var grants: String?
     /// Calibration table and the receiver gain it is read at.
@@ -32,7 +35,22 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var backoffInitialMs: Int64
     public var backoffMaximumMs: Int64
 
+    /// A SoapySDR device, captured in segments of `segmentSeconds` that are audited one by one.
+    public struct LiveSource: Sendable, Equatable {
+        public var args: String
+        public var frequency: Double
+        public var sampleRate: Double
+        public var gainDB: Double?
+        public var segmentSeconds: Double
+        /// Segments captured but not yet audited, at most; past that the newest is dropped (and counted).
+        public var maxSpooled: Int
+    }
+
+    /// What the source is, for logs and the service status.
+    public var sourceDescription: String { device.map { "device \($0.args)" } ?? recording }
+
     public var outboxPath: String { dataDir + "/outbox.sqlite" }
+    public var spoolDir: String { dataDir + "/spool" }
     public var evidenceDir: String { dataDir + "/evidence" }
 
     /// Keys the environment may override, and what each sets.
@@ -57,7 +75,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
         config.key = resolve(config.key)
-        config.recording = resolve(config.recording)
+        if !config.recording.isEmpty { config.recording = resolve(config.recording) }
         config.dataDir = resolve(config.dataDir)
         config.grants = config.grants.map(resolve)
         config.calibration = config.calibration.map(resolve)
@@ -68,6 +86,18 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Checks values the JSON types cannot: URLs, ranges, pairs that go together.
     public func validate() throws(AgentError) {
         guard !account.isEmpty else { throw .configuration(key: "sensor.account", problem: "is empty") }
+        guard recording.isEmpty != (device == nil) else {
+            throw .configuration(key: "source", problem: "give a recording or a device, one of them")
+        }
+        if let device {
+            guard device.frequency > 0, device.sampleRate > 0 else {
+                throw .configuration(key: "source.frequency", problem: "a device needs a positive frequency and rate")
+            }
+            guard device.segmentSeconds >= 0.05, device.segmentSeconds <= 600 else {
+                throw .configuration(key: "source.segment_s", problem: "\(device.segmentSeconds) is not in 0.05…600 s")
+            }
+            guard device.maxSpooled >= 1 else { throw .configuration(key: "source.max_spooled", problem: "must be at least 1") }
+        }
         guard !nodes.isEmpty else { throw .configuration(key: "ledger.nodes", problem: "names no node") }
         for (n, node) in nodes.enumerated() {
             guard let url = URL(string: node), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -99,10 +129,14 @@ public struct AgentConfiguration: Sendable, Equatable {
 struct AgentConfigurationFile: Decodable {
     struct Sensor: Decodable { var account: String; var key: String; var location: String? }
     struct Source: Decodable {
-        var recording: String
+        var recording: String?
         var format: String?, rate: Double?, center: Double?
         var startTime: String?
-        enum CodingKeys: String, CodingKey { case recording, format, rate, center, startTime = "start_time" }
+        var device: String?, frequency: Double?, gainDB: Double?, segmentS: Double?, maxSpooled: Int?
+        enum CodingKeys: String, CodingKey {
+            case recording, format, rate, center, startTime = "start_time", device, frequency, gainDB = "gain_db", segmentS = "segment_s"
+            case maxSpooled = "max_spooled"
+        }
     }
     struct Grants: Decodable { var file: String?; var ledger: Bool? }
     struct Calibration: Decodable { var table: String; var gainDB: Double; enum CodingKeys: String, CodingKey { case table, gainDB = "gain_db" } }
@@ -145,8 +179,13 @@ struct AgentConfigurationFile: Decodable {
         if grants?.file != nil && grants?.ledger == true {
             throw .configuration(key: "grants", problem: "give a file or ledger: true, not both")
         }
+        let live = source.device.map { args in
+            AgentConfiguration.LiveSource(args: args, frequency: source.frequency ?? 0, sampleRate: source.rate ?? 0, gainDB: source.gainDB,
+                                          segmentSeconds: source.segmentS ?? 2, maxSpooled: source.maxSpooled ?? 4)
+        }
         return AgentConfiguration(
-            account: sensor.account, key: sensor.key, location: sensor.location ?? "", recording: source.recording, recordingOptions: options,
+            account: sensor.account, key: sensor.key, location: sensor.location ?? "", recording: source.recording ?? "", recordingOptions: options,
+            device: live,
             grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes,
             holdSeconds: detector?.holdS ?? 0.05, marginDB: detector?.marginDB ?? 0.5, fftSize: detector?.fft ?? 1024, pfa: detector?.pfa ?? 1e-3,
             dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",

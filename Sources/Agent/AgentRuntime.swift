@@ -29,6 +29,9 @@ public final class AgentRuntime: Sendable {
         var lastAuditError: String?
         var lastLedgerProblem: String?
         var violations = 0
+        var segments: Int64 = 0
+        var reconnects: Int64 = 0
+        var droppedSegments: Int64 = 0
     }
 
     /// Shared with the delivery observer (a `Mutex` itself cannot be captured).
@@ -84,12 +87,13 @@ public final class AgentRuntime: Sendable {
         updateDepth()
     }
 
-    /// Audits the source once: the grants (file, or the ledger's), every violation bundled and
-    /// enqueued. Returns the records newly enqueued.
+    /// Audits a recording once (the configured one, or a segment captured from the device):
+    /// the grants (file, or the ledger's), every violation bundled and enqueued. Returns the
+    /// records newly enqueued.
     @discardableResult
-    public func audit() async throws(AgentError) -> [String] {
+    public func audit(recording path: String? = nil) async throws(AgentError) -> [String] {
         do {
-            let added = try await auditOnce()
+            let added = try await auditOnce(path ?? configuration.recording, options: path == nil ? configuration.recordingOptions : RecordingOptions())
             state.withLock { $0.audited = true; $0.lastAuditError = nil }
             return added
         } catch {
@@ -98,7 +102,7 @@ public final class AgentRuntime: Sendable {
         }
     }
 
-    private func auditOnce() async throws(AgentError) -> [String] {
+    private func auditOnce(_ path: String, options: RecordingOptions) async throws(AgentError) -> [String] {
         let grants: [Grant]
         if let file = configuration.grants {
             guard let data = FileManager.default.contents(atPath: file) else { throw .configuration(key: "grants.file", problem: "cannot read \(file)") }
@@ -107,7 +111,7 @@ public final class AgentRuntime: Sendable {
             do { grants = try await gateway.grants() } catch { throw .source("grants from the ledger: \(error.problem)") }
         }
         let recording: Recording
-        do { recording = try Recording.open(configuration.recording, options: configuration.recordingOptions) } catch {
+        do { recording = try Recording.open(path, options: options) } catch {
             throw .source("\(error)")
         }
         guard let rate = recording.metadata.global.sampleRate, recording.metadata.captures.first?.frequency != nil,
@@ -145,6 +149,19 @@ public final class AgentRuntime: Sendable {
         return added
     }
 
+    /// Counts what the live capture reports (device counters are cumulative; deltas are added).
+    func noteCapture(overflows: Int64, reconnects: Int64, segments: Int64, dropped: Int64) {
+        metrics.overflows.increment(by: overflows)
+        metrics.reconnects.increment(by: reconnects)
+        metrics.segments.increment(by: segments)
+        metrics.droppedSegments.increment(by: dropped)
+        state.withLock {
+            $0.segments += segments
+            $0.reconnects += reconnects
+            $0.droppedSegments += dropped
+        }
+    }
+
     /// One delivery step (see `EvidenceDelivery.step`), with the outbox depth kept current.
     public func deliverStep() async throws(DeliveryError) -> EvidenceDelivery.Next {
         let next = try await delivery.step()
@@ -169,6 +186,10 @@ public final class AgentRuntime: Sendable {
         public var audited: Bool
         public var outboxDepth: Int
         public var violations: Int
+        /// Live capture: segments captured, device reconnects, segments dropped (audit behind).
+        public var segments: Int64
+        public var reconnects: Int64
+        public var droppedSegments: Int64
         public var problems: [String]
     }
 
@@ -180,7 +201,8 @@ public final class AgentRuntime: Sendable {
         if let e = s.lastLedgerProblem { problems.append("ledger: \(e)") }
         if depth < 0 { problems.append("outbox unreadable") }
         // Unreachable ledger is degraded, not unhealthy: evidence waits safely in the outbox.
-        return Health(healthy: s.lastAuditError == nil && depth >= 0, audited: s.audited, outboxDepth: depth, violations: s.violations, problems: problems)
+        return Health(healthy: s.lastAuditError == nil && depth >= 0, audited: s.audited, outboxDepth: depth, violations: s.violations,
+                      segments: s.segments, reconnects: s.reconnects, droppedSegments: s.droppedSegments, problems: problems)
     }
 
     private func updateDepth() {
@@ -197,6 +219,10 @@ struct AgentMetrics: Sendable {
     let refused = Counter(label: "trustband_agent_refused_total")
     let unreachable = Counter(label: "trustband_agent_ledger_unreachable_total")
     let evicted = Counter(label: "trustband_agent_bundles_evicted_total")
+    let overflows = Counter(label: "trustband_agent_overflows_total")
+    let reconnects = Counter(label: "trustband_agent_reconnects_total")
+    let segments = Counter(label: "trustband_agent_segments_total")
+    let droppedSegments = Counter(label: "trustband_agent_segments_dropped_total")
     let depth = Gauge(label: "trustband_agent_outbox_depth")
     let latency = Metrics.Timer(label: "trustband_agent_delivery_latency_seconds")
 

@@ -33,9 +33,43 @@ public enum AgentServices {
         public func run() async throws {
             await cancelWhenGracefulShutdown {
                 await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await auditUntilDone() }
+                    if let device = runtime.configuration.device {
+                        group.addTask { await auditLive(device) }
+                    } else {
+                        group.addTask { await auditUntilDone() }
+                    }
                     group.addTask { await deliverForever() }
                 }
+            }
+        }
+
+        /// Captures the device in segments and audits each as it closes; segments a previous
+        /// run captured but did not audit (it was killed) are audited first.
+        private func auditLive(_ device: AgentConfiguration.LiveSource) async {
+            let spool = runtime.configuration.spoolDir
+            let left = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".sigmf-meta") }.sorted()
+            for name in left where !Task.isCancelled {
+                await auditSegment(spool + "/" + name)
+                LiveCapture.remove(spool + "/" + name)
+            }
+            let capture = LiveCapture(source: device, spoolDir: spool, runtime: runtime, logger: logger)
+            capture.start()
+            await withTaskCancellationHandler {
+                for await path in capture.segments {
+                    heartbeat.beat()
+                    await auditSegment(path)
+                    capture.consumed(path)
+                }
+            } onCancel: {
+                capture.stopCapture()
+            }
+        }
+
+        private func auditSegment(_ path: String) async {
+            do {
+                try await runtime.audit(recording: path)
+            } catch {
+                logger.error("segment audit failed", metadata: ["segment": "\(path)", "error": "\(error)"])
             }
         }
 
@@ -92,7 +126,7 @@ public enum AgentServices {
         }
 
         public func run() async throws {
-            notifier.notify("READY=1\nSTATUS=watching \(runtime.configuration.recording)")
+            notifier.notify("READY=1\nSTATUS=watching \(runtime.configuration.sourceDescription)")
             let interval = notifier.watchdogInterval ?? .seconds(5)
             await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
@@ -118,7 +152,8 @@ public enum AgentServices {
             let h = runtime.health()
             let value = JSONValue.object(JSONObject([
                 ("healthy", .bool(h.healthy)), ("audited", .bool(h.audited)), ("outbox_depth", .integer(Int64(h.outboxDepth))),
-                ("violations", .integer(Int64(h.violations))), ("problems", .array(h.problems.map { .string($0) })),
+                ("violations", .integer(Int64(h.violations))), ("segments", .integer(h.segments)), ("reconnects", .integer(h.reconnects)),
+                ("segments_dropped", .integer(h.droppedSegments)), ("problems", .array(h.problems.map { .string($0) })),
             ]))
             let text = (try? JSONWriter.write(value, indent: 0)) ?? "{}"
             return Response(status: h.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],

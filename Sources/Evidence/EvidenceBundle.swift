@@ -88,9 +88,11 @@ public enum EvidenceBundle {
         return final
     }
 
-    /// The bundle's directory name for a violation: `kind-grant-startSample`, the same whenever
-    /// the same recording is audited again.
+    /// The bundle's directory name for a violation: `kind-grant-START`, START its start time in
+    /// ns since the epoch (or its sample index when the time is unknown). The same whenever the
+    /// same recording is audited again, and distinct across the segments of a live stream,
+    /// whose sample indices each start at 0.
     public static func name(of violation: Violation) -> String {
-        "\(violation.kind.rawValue)-\(violation.grantID)-\(violation.startSample)"
+        "\(violation.kind.rawValue)-\(violation.grantID)-\(violation.startTime.map { String($0.nanosecondsSinceEpoch) } ?? String(violation.startSample))"
     }
 }

@@ -68,39 +68,11 @@ public enum Recorder {
                               overwrite: Bool = false, policy: ReconnectPolicy = ReconnectPolicy(),
                               clock: any PacingClock = SystemPacingClock(), logger: Logger) throws -> Result {
         let source = try SoapyDeviceSource(args: args, settings: settings, policy: policy, clock: clock, logger: logger)
-        let writer = try SigMFWriter(metaPath: metaPath, format: source.deviceFormat, overwrite: overwrite)
-        let buffer = IQBuffer(capacity: 1 << 14)
-        var captures: [SigMFCapture] = []
-        while writer.samplesWritten < samples, let info = try source.read(into: buffer) {
-            if captures.isEmpty || info.discontinuity {
-                captures.append(SigMFCapture(sampleStart: writer.samplesWritten, frequency: info.centerFrequency,
-                                             datetime: info.time, globalIndex: info.sampleIndex))
-            }
-            let take = Int(min(Int64(info.count), samples - writer.samplesWritten))
-            let raw = source.lastRawBlock
-            try writer.appendRaw(UnsafeRawBufferPointer(rebasing: raw[0..<(take * source.deviceFormat.bytesPerSample)]))
+        let segment = try SegmentRecorder.record(from: source, args: args, samples: samples, to: metaPath, recorder: "trustband record",
+                                                 overwrite: overwrite, buffer: IQBuffer(capacity: 1 << 14))
+        guard let segment, segment.samples == samples else {
+            throw UserFacingError(message: "the device stopped after \(segment?.samples ?? 0) of \(samples) samples")
         }
-        guard writer.samplesWritten == samples else {
-            throw UserFacingError(message: "the device stopped after \(writer.samplesWritten) of \(samples) samples")
-        }
-        let applied = source.applied
-        var global = SigMFGlobal(datatype: source.deviceFormat, sampleRate: applied.sampleRate,
-                                 recorder: "trustband record", hardware: "\(applied.driver) (\(applied.hardware))")
-        var device = JSONObject()
-        device["args"] = .string(args)
-        device["driver"] = .string(applied.driver)
-        device["hardware"] = .string(applied.hardware)
-        device["stream_format"] = .string(applied.streamFormat)
-        device["gain_db"] = .number(applied.gain)
-        device["agc"] = .bool(applied.automaticGain)
-        device["bandwidth_hz"] = .number(applied.bandwidth)
-        if let antenna = applied.antenna { device["antenna"] = .string(antenna) }
-        let s = source.statistics
-        device["overflows"] = .integer(s.overflows)
-        device["dropped_samples"] = .integer(s.droppedSamples)
-        device["reconnects"] = .integer(s.reconnects)
-        global.extra["trustband:device"] = .object(device)
-        let metadata = try writer.finish(metadata: SigMFMetadata(global: global, captures: captures))
-        return Result(metadata: metadata, samplesWritten: writer.samplesWritten, statistics: s, applied: applied)
+        return Result(metadata: segment.metadata, samplesWritten: segment.samples, statistics: source.statistics, applied: source.applied)
     }
 }
