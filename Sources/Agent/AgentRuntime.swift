@@ -32,6 +32,8 @@ public final class AgentRuntime: Sendable {
         var segments: Int64 = 0
         var reconnects: Int64 = 0
         var droppedSegments: Int64 = 0
+        /// The grants last read from the ledger: audits go on against them while it is unreachable.
+        var ledgerGrants: [Grant]?
     }
 
     /// Shared with the delivery observer (a `Mutex` itself cannot be captured).
@@ -108,7 +110,16 @@ public final class AgentRuntime: Sendable {
             guard let data = FileManager.default.contents(atPath: file) else { throw .configuration(key: "grants.file", problem: "cannot read \(file)") }
             do { grants = try GrantFile.decode(json: data, path: file) } catch { throw .configuration(key: "grants.file", problem: "\(error)") }
         } else {
-            do { grants = try await gateway.grants() } catch { throw .source("grants from the ledger: \(error.problem)") }
+            do {
+                grants = try await gateway.grants()
+                state.withLock { $0.ledgerGrants = grants }
+            } catch {
+                guard let known = state.withLock({ $0.ledgerGrants }) else { throw .source("grants from the ledger: \(error.problem)") }
+                // The ledger is down: what it granted last is still in force as far as we know.
+                logger.warning("grants from the ledger unavailable; auditing against the last ones read", metadata: ["problem": "\(error.problem)"])
+                state.withLock { $0.lastLedgerProblem = error.problem }
+                grants = known
+            }
         }
         let recording: Recording
         do { recording = try Recording.open(path, options: options) } catch {

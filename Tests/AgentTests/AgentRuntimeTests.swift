@@ -111,6 +111,10 @@ struct AgentRuntimeTests {
         site.ledger.setGrants(try GrantFile.decode(json: data, path: "demo.json"))
         #expect(try await runtime.audit().count == 1)
         #expect(runtime.health().healthy)
+        // Down again: audits go on against the grants read last (a live source must not lose violations).
+        site.ledger.down = true
+        #expect(try await runtime.audit().isEmpty)  // the same recording: its evidence is already queued
+        #expect(runtime.health().problems.contains { $0.contains("no node reachable") })
     }
 
     @Test("Bad configurations are refused naming the key",
@@ -130,6 +134,14 @@ struct AgentRuntimeTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: AgentError.self) { try AgentConfiguration.load(path: path, environment: [:]) }
         #expect(error?.description.contains(": \(key)") == true || error?.description.contains("\(key):") == true, "\(String(describing: error))")
+    }
+
+    @Test("The example configuration in deploy/ loads: a live HackRF source, grants from the ledger, two nodes")
+    func example() throws {
+        let config = try AgentConfiguration.load(path: Paths.repository.appendingPathComponent("deploy/agent.example.json").path, environment: [:])
+        #expect(config.device?.args == "driver=hackrf" && config.device?.sampleRate == 10e6 && config.device?.segmentSeconds == 2)
+        #expect(config.grants == nil && config.nodes.count == 2 && config.gainDB == 30)
+        #expect(config.spoolDir == "/var/lib/trustband-agent/spool")
     }
 
     @Test("Environment overrides replace the file's values")
