@@ -88,6 +88,9 @@ struct AgentProcessTests {
     func serviceLifecycle() throws {
         let port = Self.freePort()
         let (_, config) = try Self.site(listen: port)
+        var started: [Process] = []
+        // Whatever fails below, no agent is left running.
+        defer { for p in started where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         func start() throws -> Process {
             let process = Process()
             process.executableURL = CLI.executable
@@ -99,6 +102,7 @@ struct AgentProcessTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
+            started.append(process)
             return process
         }
         /// /healthz once the agent has audited and tried the ledger at least once.
