@@ -53,12 +53,6 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var spoolDir: String { dataDir + "/spool" }
     public var evidenceDir: String { dataDir + "/evidence" }
 
-    /// Keys the environment may override, and what each sets.
-    public static let environmentKeys = [
-        "TRUSTBAND_AGENT_DATA_DIR": "data_dir", "TRUSTBAND_AGENT_NODES": "ledger.nodes (comma-separated)",
-        "TRUSTBAND_AGENT_KEY": "sensor.key", "TRUSTBAND_AGENT_LISTEN": "http.listen", "TRUSTBAND_AGENT_RECORDING": "source.recording",
-    ]
-
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AgentError) -> AgentConfiguration {
         let file: AgentConfigurationFile
         do throws(ConfigurationDecoding.Problem) {

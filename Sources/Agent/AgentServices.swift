@@ -52,6 +52,10 @@ public enum AgentServices {
                 await auditSegment(spool + "/" + name)
                 LiveCapture.remove(spool + "/" + name)
             }
+            // A writer killed mid-segment leaves its partial files: there is no segment to audit in them.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? [] where name.hasSuffix(".partial") {
+                try? FileManager.default.removeItem(atPath: spool + "/" + name)
+            }
             let capture = LiveCapture(source: device, spoolDir: spool, runtime: runtime, logger: logger)
             capture.start()
             await withTaskCancellationHandler {

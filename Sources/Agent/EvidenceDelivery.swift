@@ -13,7 +13,7 @@ import Synchronization
 ///   the operator, and the queue moves on.
 ///
 /// `step()` does one unit of work and says what should happen next, so tests drive it
-/// deterministically; `run` is the loop a service calls, sleeping as `step` asks.
+/// deterministically and the agent's work loop (`AgentServices.Work`) sleeps as it asks.
 public final class EvidenceDelivery: Sendable {
     /// What to do after a step.
     public enum Next: Sendable, Equatable {
@@ -78,18 +78,6 @@ public final class EvidenceDelivery: Sendable {
             throw .outbox(error)
         } catch {
             throw .signing(recordID: entry.recordID, problem: "\(error)")
-        }
-    }
-
-    /// Steps until cancelled, sleeping as each step asks (`sleep` takes nanoseconds).
-    public func run(pollIntervalNs: Int64, idleIntervalNs: Int64, sleep: @Sendable (Int64) async throws -> Void) async throws {
-        while !Task.isCancelled {
-            switch try await step() {
-            case .again: continue
-            case .idle: try await sleep(idleIntervalNs)
-            case .waitForCommit: try await sleep(pollIntervalNs)
-            case .backOff(let delay): try await sleep(delay)
-            }
         }
     }
 

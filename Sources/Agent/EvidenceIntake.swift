@@ -34,18 +34,11 @@ public struct EvidenceIntake: Sendable {
                     _ = try EvidenceBundle.write(violation, grant: grant, recording: recording, context: context, key: key,
                                                  into: directory, random: &random)
                 }
-                let record = try [UInt8](Data(contentsOf: URL(fileURLWithPath: bundle + "/record.bin")))
-                let signatureText = try String(contentsOfFile: bundle + "/record.sig", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-                guard let signature = Hex.decode(signatureText), signature.count == 64 else {
-                    throw AgentError.evidence("\(bundle)/record.sig is not a 64-byte signature in hex")
-                }
-                let id = Hex.encode(SHA256.hash(data: record))
-                if try outbox.enqueue(recordID: id, record: record, signature: signature, bundle: bundle,
+                let stored = try EvidenceBundle.storedRecord(at: bundle)
+                if try outbox.enqueue(recordID: stored.record.id, record: stored.canonical, signature: stored.signature, bundle: bundle,
                                       bundleBytes: Self.size(of: bundle), at: now) {
-                    added.append(id)
+                    added.append(stored.record.id)
                 }
-            } catch let error as AgentError {
-                throw error
             } catch {
                 throw .evidence("\(bundle): \(error)")
             }

@@ -13,7 +13,6 @@ public final class InMemoryLedgerGateway: LedgerGateway {
         var records: [String] = []
         var height: Int64 = 0
         var down = false
-        var calls = 0
         var lostSubmissions = 0
         var refusals: [String: String] = [:]
         var grants: [Grant] = []
@@ -47,9 +46,6 @@ public final class InMemoryLedgerGateway: LedgerGateway {
     /// Record ids on the ledger, in commit order (each must appear once).
     public var committedRecords: [String] { state.withLock { $0.records } }
 
-    /// Calls made (answered or not).
-    public var calls: Int { state.withLock { $0.calls } }
-
     /// Commits everything pending in one block, in nonce order per signer; returns how many.
     @discardableResult
     public func commitPending() -> Int {
@@ -80,7 +76,6 @@ public final class InMemoryLedgerGateway: LedgerGateway {
 
     public func nextNonce(of account: String) async throws(GatewayError) -> UInt64 {
         try state.withLock { s throws(GatewayError) in
-            s.calls += 1
             guard !s.down else { throw GatewayError("no node reachable") }
             return (s.nonces[account] ?? 0) + 1
         }
@@ -89,7 +84,6 @@ public final class InMemoryLedgerGateway: LedgerGateway {
     public func submit(_ wire: [UInt8], id: String) async throws(GatewayError) -> SubmitOutcome {
         guard let tx = decode(wire), tx.id == id else { return .refused(.final("malformed transaction")) }
         return try state.withLock { s throws(GatewayError) in
-            s.calls += 1
             guard !s.down else { throw GatewayError("no node reachable") }
             if s.lostSubmissions > 0 {
                 s.lostSubmissions -= 1
@@ -107,7 +101,6 @@ public final class InMemoryLedgerGateway: LedgerGateway {
 
     public func status(of id: String) async throws(GatewayError) -> TransactionStatus {
         try state.withLock { s throws(GatewayError) in
-            s.calls += 1
             guard !s.down else { throw GatewayError("no node reachable") }
             if let height = s.committed[id] { return .committed(height: height) }
             if let refusal = s.rejected[id] { return .rejected(refusal) }
@@ -118,7 +111,6 @@ public final class InMemoryLedgerGateway: LedgerGateway {
 
     public func grants() async throws(GatewayError) -> [Grant] {
         try state.withLock { s throws(GatewayError) in
-            s.calls += 1
             guard !s.down else { throw GatewayError("no node reachable") }
             return s.grants
         }

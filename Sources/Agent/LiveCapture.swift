@@ -21,7 +21,6 @@ public final class LiveCapture: Sendable {
     private let logger: Logger
     private let stop = StopSignal()
     private let waiting = Atomic<Int>(0)
-    private let finished = Atomic<Bool>(false)
 
     public init(source: AgentConfiguration.LiveSource, spoolDir: String, runtime: AgentRuntime, logger: Logger) {
         self.source = source
@@ -42,9 +41,6 @@ public final class LiveCapture: Sendable {
     /// Makes the capture thread stop (a blocked read or reconnect wait returns) and ends `segments`.
     public func stopCapture() { stop.raise() }
 
-    /// True once the capture thread has ended.
-    public var hasFinished: Bool { finished.load(ordering: .acquiring) }
-
     /// The auditor is done with `path`: its files are deleted.
     public func consumed(_ path: String) {
         Self.remove(path)
@@ -52,10 +48,7 @@ public final class LiveCapture: Sendable {
     }
 
     private func capture() {
-        defer {
-            continuation.finish()
-            finished.store(true, ordering: .releasing)
-        }
+        defer { continuation.finish() }
         let settings = DeviceSettings(frequency: source.frequency, sampleRate: source.sampleRate, gain: source.gainDB)
         let perSegment = Int64((source.segmentSeconds * source.sampleRate).rounded())
         let buffer = IQBuffer(capacity: 1 << 14)

@@ -88,6 +88,23 @@ public enum EvidenceBundle {
         return final
     }
 
+    /// The signed record a bundle holds: `record.bin` decoded, its bytes, and `record.sig`.
+    public static func storedRecord(at bundle: String) throws(EvidenceError) -> (record: EvidenceRecord, canonical: [UInt8], signature: [UInt8]) {
+        func read(_ name: String) throws(EvidenceError) -> Data {
+            guard let data = FileManager.default.contents(atPath: bundle + "/" + name) else {
+                throw .io(path: bundle + "/" + name, problem: "missing or unreadable")
+            }
+            return data
+        }
+        let canonical = Array(try read("record.bin"))
+        let record = try EvidenceRecord(canonical: canonical)
+        let signatureText = String(decoding: try read("record.sig"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let signature = Hex.decode(signatureText), signature.count == 64 else {
+            throw .verificationFailed(check: "signature", problem: "record.sig is not a 64-byte Ed25519 signature")
+        }
+        return (record, canonical, signature)
+    }
+
     /// The bundle's directory name for a violation: `kind-grant-START`, START its start time in
     /// ns since the epoch (or its sample index when the time is unknown). The same whenever the
     /// same recording is audited again, and distinct across the segments of a live stream,

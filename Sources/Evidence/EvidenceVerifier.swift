@@ -21,12 +21,7 @@ public enum EvidenceVerifier {
             }
             return data
         }
-        let canonical = try read("record.bin")
-        let record = try EvidenceRecord(canonical: Array(canonical))
-        let signatureText = String(decoding: try read("record.sig"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let signature = unhex(signatureText), signature.count == 64 else {
-            throw EvidenceError.verificationFailed(check: "signature", problem: "record.sig is not a 64-byte Ed25519 signature")
-        }
+        let (record, canonical, signature) = try EvidenceBundle.storedRecord(at: bundle)
         let key = try pinned ?? SensorKeys.loadPublicKey(bundle + "/sensor.ed25519.pub")
         guard key.isValidSignature(signature, for: canonical) else {
             throw EvidenceError.verificationFailed(check: "signature", problem: "does not verify for this key and record")

@@ -158,7 +158,7 @@ public actor LedgerNode {
             transport.broadcast(.transactions, wire)
             return id
         } catch {
-            metrics.refused(error.metricReason)
+            metrics.refused(error.code)
             throw error
         }
     }
@@ -284,6 +284,4 @@ extension AdmissionError {
         case .full: return "full"
         }
     }
-
-    var metricReason: String { code }
 }

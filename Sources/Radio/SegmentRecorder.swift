@@ -8,10 +8,7 @@ import Signal
 public enum SegmentRecorder {
     public struct Segment: Sendable {
         public var metadata: SigMFMetadata
-        public var metaPath: String
         public var samples: Int64
-        /// Stream index of the segment's first sample.
-        public var firstIndex: Int64
     }
 
     /// Captures the next `samples` samples (fewer only if the source ends) into `metaPath`.
@@ -20,9 +17,7 @@ public enum SegmentRecorder {
                               recorder: String, overwrite: Bool = false, buffer: IQBuffer) throws -> Segment? {
         let writer = try SigMFWriter(metaPath: metaPath, format: source.deviceFormat, overwrite: overwrite)
         var captures: [SigMFCapture] = []
-        var firstIndex: Int64 = 0
         while writer.samplesWritten < samples, let info = try source.read(into: buffer) {
-            if captures.isEmpty { firstIndex = info.sampleIndex }
             if captures.isEmpty || info.discontinuity {
                 captures.append(SigMFCapture(sampleStart: writer.samplesWritten, frequency: info.centerFrequency,
                                              datetime: info.time, globalIndex: info.sampleIndex))
@@ -51,6 +46,6 @@ public enum SegmentRecorder {
         device["reconnects"] = .integer(s.reconnects)
         global.extra["trustband:device"] = .object(device)
         let metadata = try writer.finish(metadata: SigMFMetadata(global: global, captures: captures))
-        return Segment(metadata: metadata, metaPath: metaPath, samples: writer.samplesWritten, firstIndex: firstIndex)
+        return Segment(metadata: metadata, samples: writer.samplesWritten)
     }
 }

@@ -51,11 +51,6 @@ public final class IQBuffer {
         }
     }
 
-    /// The whole storage as interleaved floats (for producers that fill it).
-    public var interleavedStorage: UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer(storage).assumingMemoryBound(to: Float.self)
-    }
-
     /// A copy of the valid samples (for tests and small excerpts; not for the hot path).
     public func copySamples() -> [IQ] { Array(samples) }
 }

@@ -53,10 +53,11 @@ public final class RecordingSource: IQSource {
         let format = recording.format
         let byteCount = count * format.bytesPerSample
         let offset = recording.dataOffset + position * Int64(format.bytesPerSample)
+        let block = UnsafeMutableRawPointer(buffer.storageBuffer.baseAddress!)
         let got: Int
         if format == .cf32LE && Self.littleEndianHost {
             // Already CF32 as this machine holds it: read straight into the block.
-            got = try file.read(into: UnsafeMutableRawBufferPointer(start: buffer.interleavedStorage, count: byteCount), at: offset)
+            got = try file.read(into: UnsafeMutableRawBufferPointer(start: block, count: byteCount), at: offset)
         } else {
             if scratch.count < byteCount {
                 scratch.deallocate()
@@ -64,7 +65,7 @@ public final class RecordingSource: IQSource {
             }
             got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<byteCount]), at: offset)
             if got == byteCount {
-                SampleConverter.toCF32(scratch.baseAddress!, format: format, sampleCount: count, into: buffer.interleavedStorage)
+                SampleConverter.toCF32(scratch.baseAddress!, format: format, sampleCount: count, into: block.assumingMemoryBound(to: Float.self))
             }
         }
         guard got == byteCount else {

@@ -1,5 +1,4 @@
 import Crypto
-import Evidence
 import Foundation
 import Ledger
 
@@ -14,20 +13,11 @@ struct DemoLedger {
     /// events of its commit. A rejection throws with the ledger's reason.
     @discardableResult
     func send(_ fields: [String: Any]) async throws -> [String] {
-        guard let signer = fields["signer"] as? String else { throw UserFacingError(message: "demo: a transaction without a signer") }
-        var object = fields
-        let account = try await LedgerClient.json(node + "/v1/accounts/" + signer)
-        object["nonce"] = ((account["nonce"] as? NSNumber)?.intValue ?? 0) + 1
+        let signer = fields["signer"] as? String ?? ""
         let key = validatorKeys[signer]
-        let signed: SignedTransaction
-        do {
-            signed = try Scenario.transaction(json: try JSONSerialization.data(withJSONObject: object), signingKey: key, devSign: key == nil)
-        } catch { throw UserFacingError(error) }
-        let (status, message) = try await LedgerClient.submit(signed.wireBytes, to: node)
-        guard status == 202 else { throw UserFacingError(message: "demo: \(signed.transaction.kind) by \(signer) refused (HTTP \(status)): \(message)") }
+        let signed = try await LedgerClient.send(fields, key: key, devSign: key == nil, to: node)
         for _ in 0..<600 {
-            let (_, body) = try await LedgerClient.get(node + "/v1/tx/" + signed.id)
-            let reply = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+            let reply = try await LedgerClient.transaction(signed.id, at: node)
             switch reply["status"] as? String {
             case "committed": return reply["events"] as? [String] ?? []
             case "rejected": throw UserFacingError(message: "demo: \(signed.transaction.kind) by \(signer) rejected: \(reply["reason"] ?? "")")

@@ -71,7 +71,9 @@ public enum Recorder {
         let segment = try SegmentRecorder.record(from: source, args: args, samples: samples, to: metaPath, recorder: "trustband record",
                                                  overwrite: overwrite, buffer: IQBuffer(capacity: 1 << 14))
         guard let segment, segment.samples == samples else {
-            throw UserFacingError(message: "the device stopped after \(segment?.samples ?? 0) of \(samples) samples")
+            // What was captured is kept: a short recording is still evidence of what was on the air.
+            throw UserFacingError(message: "the device stopped after \(segment?.samples ?? 0) of \(samples) samples"
+                                  + (segment == nil ? "" : "; those are in \(metaPath)"))
         }
         return Result(metadata: segment.metadata, samplesWritten: segment.samples, statistics: source.statistics, applied: source.applied)
     }

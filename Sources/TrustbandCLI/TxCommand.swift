@@ -37,13 +37,8 @@ struct TxCommand: AsyncParsableCommand {
             } else if !transaction.hasPrefix("{"), let data = FileManager.default.contents(atPath: transaction) {
                 text = String(decoding: data, as: UTF8.self)
             }
-            guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                 throw UserFacingError(message: "the transaction is not a JSON object")
-            }
-            guard let signer = object["signer"] as? String else { throw UserFacingError(message: "tx: \"signer\" is required") }
-            if object["nonce"] == nil {
-                let account = try? await LedgerClient.json(node + "/v1/accounts/" + signer)
-                object["nonce"] = ((account?["nonce"] as? NSNumber)?.intValue ?? 0) + 1
             }
             var signingKey: Curve25519.Signing.PrivateKey?
             if let key {
@@ -51,14 +46,9 @@ struct TxCommand: AsyncParsableCommand {
             } else if !devSign {
                 throw UserFacingError(message: "give --key DIR (or --dev-sign on a devnet)")
             }
-            let signed: SignedTransaction
-            do {
-                signed = try Scenario.transaction(json: try JSONSerialization.data(withJSONObject: object), signingKey: signingKey, devSign: devSign)
-            } catch { throw UserFacingError(error) }
-            let (status, message) = try await LedgerClient.submit(signed.wireBytes, to: node)
-            guard status == 202 else { throw UserFacingError(message: "node refused (HTTP \(status)): \(message)") }
-            print("submitted \(signed.transaction.kind) \(message) (nonce \(signed.transaction.nonce))")
-            if wait { try await Status.follow(message, node: node) }
+            let signed = try await LedgerClient.send(object, key: signingKey, devSign: devSign, to: node)
+            print("submitted \(signed.transaction.kind) \(signed.id) (nonce \(signed.transaction.nonce))")
+            if wait { try await Status.follow(signed.id, node: node) }
         }
     }
 
@@ -79,8 +69,7 @@ struct TxCommand: AsyncParsableCommand {
         }
 
         static func describe(_ id: String, node: String) async throws -> (done: Bool, text: String) {
-            let (_, body) = try await LedgerClient.get(node + "/v1/tx/" + id)
-            let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+            let object = try await LedgerClient.transaction(id, at: node)
             let status = object["status"] as? String ?? "unknown"
             var text = "\(id): \(status)"
             if let h = object["height"] { text += " at height \(h)" }
