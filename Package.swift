@@ -79,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "Storage",
-            dependencies: ["Consensus", "Ledger", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Consensus", "Ledger", "Signal", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -99,7 +99,7 @@ let package = Package(
         ),
         .target(
             name: "Agent",
-            dependencies: ["Storage", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal", "Radio",
+            dependencies: ["Storage", "Consensus", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal", "Radio",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,13 +151,13 @@ let package = Package(
                                                         .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["Oracles"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger", "Signal"], swiftSettings: strictSettings),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger", "Signal", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Consensus", "Ledger"], swiftSettings: strictSettings),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Storage", "Consensus", "Ledger", "Evidence", "TestSupport",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                       .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Storage", "Ledger", "Evidence", "Signal", "Node", "Radio", "TestSupport",
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Consensus", "Storage", "Ledger", "Evidence", "Signal", "Node", "Radio", "TestSupport",
                                                        .product(name: "Hummingbird", package: "hummingbird"),
                                                        .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                        .product(name: "Logging", package: "swift-log"),

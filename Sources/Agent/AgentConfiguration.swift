@@ -1,4 +1,6 @@
+import Consensus
 import Foundation
+import Ledger
 import Signal
 
 /// What `trustband agent --config FILE` runs: a JSON file (example in `deploy/agent.example.json`),
@@ -22,6 +24,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var gainDB: Double?
     /// Ledger nodes in order of preference.
     public var nodes: [String]
+    /// The ledger's genesis file: its validators are the ones the agent trusts to have
+    /// committed its evidence (each commit is checked against them, `CommitVerifier`).
+    public var genesis: String
     public var holdSeconds: Double
     public var marginDB: Double
     public var fftSize: Int
@@ -53,6 +58,20 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var spoolDir: String { dataDir + "/spool" }
     public var evidenceDir: String { dataDir + "/evidence" }
 
+    /// The validators of the genesis file (`ledger.genesis`).
+    public func genesisValidators() throws(AgentError) -> ValidatorSet { try Self.genesisValidators(path: genesis) }
+
+    /// The validators of a genesis file: the ones with trust at or above the threshold.
+    public static func genesisValidators(path genesis: String) throws(AgentError) -> ValidatorSet {
+        guard let data = FileManager.default.contents(atPath: genesis) else { throw .configuration(key: "ledger.genesis", problem: "cannot read \(genesis)") }
+        let set: ValidatorSet
+        do { set = ValidatorSet(trustOf: try Contract(genesis: try Genesis.parse(json: data))) } catch {
+            throw .configuration(key: "ledger.genesis", problem: "\(genesis): \(error)")
+        }
+        guard !set.members.isEmpty else { throw .configuration(key: "ledger.genesis", problem: "\(genesis) has no validator with trust at or above the threshold") }
+        return set
+    }
+
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AgentError) -> AgentConfiguration {
         let file: AgentConfigurationFile
         do throws(ConfigurationDecoding.Problem) {
@@ -66,12 +85,14 @@ public struct AgentConfiguration: Sendable, Equatable {
         if let v = environment["TRUSTBAND_AGENT_KEY"] { config.key = v }
         if let v = environment["TRUSTBAND_AGENT_LISTEN"] { config.listen = v }
         if let v = environment["TRUSTBAND_AGENT_RECORDING"] { config.recording = v }
+        if let v = environment["TRUSTBAND_AGENT_GENESIS"] { config.genesis = v }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
         config.key = resolve(config.key)
         if !config.recording.isEmpty { config.recording = resolve(config.recording) }
         config.dataDir = resolve(config.dataDir)
         config.grants = config.grants.map(resolve)
+        config.genesis = resolve(config.genesis)
         config.calibration = config.calibration.map(resolve)
         try config.validate()
         return config
@@ -98,6 +119,7 @@ public struct AgentConfiguration: Sendable, Equatable {
                 throw .configuration(key: "ledger.nodes[\(n)]", problem: "\"\(node)\" is not an http(s) URL")
             }
         }
+        guard !genesis.isEmpty else { throw .configuration(key: "ledger.genesis", problem: "is empty") }
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
             throw .configuration(key: "http.listen", problem: "\"\(listen)\" is not host:port")
@@ -134,7 +156,7 @@ struct AgentConfigurationFile: Decodable {
     }
     struct Grants: Decodable { var file: String?; var ledger: Bool? }
     struct Calibration: Decodable { var table: String; var gainDB: Double; enum CodingKeys: String, CodingKey { case table, gainDB = "gain_db" } }
-    struct Ledger: Decodable { var nodes: [String] }
+    struct Ledger: Decodable { var nodes: [String]; var genesis: String }
     struct Detector: Decodable {
         var holdS: Double?, marginDB: Double?, fft: Int?, pfa: Double?
         enum CodingKeys: String, CodingKey { case holdS = "hold_s", marginDB = "margin_db", fft, pfa }
@@ -180,7 +202,7 @@ struct AgentConfigurationFile: Decodable {
         return AgentConfiguration(
             account: sensor.account, key: sensor.key, location: sensor.location ?? "", recording: source.recording ?? "", recordingOptions: options,
             device: live,
-            grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes,
+            grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes, genesis: ledger.genesis,
             holdSeconds: detector?.holdS ?? 0.05, marginDB: detector?.marginDB ?? 0.5, fftSize: detector?.fft ?? 1024, pfa: detector?.pfa ?? 1e-3,
             dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",
             pollMs: delivery?.pollMs ?? 200, backoffInitialMs: delivery?.backoffInitialMs ?? 500, backoffMaximumMs: delivery?.backoffMaxMs ?? 30_000)

@@ -1,3 +1,4 @@
+import Consensus
 import Crypto
 import Enforcement
 import Evidence
@@ -42,8 +43,10 @@ public final class AgentRuntime: Sendable {
         func withLock<T>(_ body: (inout HealthState) -> T) -> T { mutex.withLock { body(&$0) } }
     }
 
+    /// - Parameter trustedValidators: the validators commits are checked against (nil: the
+    ///   genesis file's, `ledger.genesis`).
     /// - Parameter now: wall-clock nanoseconds (outbox times, delivery latency).
-    public init(configuration: AgentConfiguration, gateway: any LedgerGateway, logger: Logger,
+    public init(configuration: AgentConfiguration, gateway: any LedgerGateway, trustedValidators: ValidatorSet? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }) throws(AgentError) {
         self.configuration = configuration
         self.gateway = gateway
@@ -62,9 +65,12 @@ public final class AgentRuntime: Sendable {
         intake = EvidenceIntake(directory: configuration.evidenceDir, outbox: outbox, key: key)
         let metrics = AgentMetrics()
         self.metrics = metrics
+        let trusted: ValidatorSet
+        if let trustedValidators { trusted = trustedValidators } else { trusted = try configuration.genesisValidators() }
+        let verifier = CommitVerifier(gateway: gateway, genesis: trusted)
         let account = configuration.account
         let state = self.state
-        delivery = EvidenceDelivery(account: account, outbox: outbox, gateway: gateway, sign: { record, signature, nonce in
+        delivery = EvidenceDelivery(account: account, outbox: outbox, gateway: gateway, verifier: verifier, sign: { record, signature, nonce in
             let signed = try Transaction(signer: account, nonce: nonce, body: .evidence(record: record, signature: signature)).signed(by: key)
             return (signed.transaction.id, signed.wireBytes)
         }, now: now, backoff: Backoff(initialNs: configuration.backoffInitialMs * 1_000_000, maximumNs: configuration.backoffMaximumMs * 1_000_000),
@@ -80,6 +86,10 @@ public final class AgentRuntime: Sendable {
                 logger.error("evidence refused by the ledger", metadata: ["record": "\(id)", "reason": "\(reason)"])
             case .resigned(let id, let reason):
                 logger.notice("evidence signed again", metadata: ["record": "\(id)", "reason": "\(reason)"])
+            case .unverified(let id, let problem):
+                metrics.unverified.increment()
+                state.withLock { $0.lastLedgerProblem = problem }
+                logger.error("a node's commit of our evidence does not verify; asking another", metadata: ["record": "\(id)", "problem": "\(problem)"])
             case .unreachable(let problem):
                 metrics.unreachable.increment()
                 state.withLock { $0.lastLedgerProblem = problem }
@@ -229,6 +239,7 @@ struct AgentMetrics: Sendable {
     let delivered = Counter(label: "trustband_agent_delivered_total")
     let refused = Counter(label: "trustband_agent_refused_total")
     let unreachable = Counter(label: "trustband_agent_ledger_unreachable_total")
+    let unverified = Counter(label: "trustband_agent_commits_unverified_total")
     let evicted = Counter(label: "trustband_agent_bundles_evicted_total")
     let overflows = Counter(label: "trustband_agent_overflows_total")
     let reconnects = Counter(label: "trustband_agent_reconnects_total")

@@ -6,8 +6,10 @@ import Synchronization
 ///
 /// - a pending record is signed into a transaction with the account's next nonce, and that
 ///   transaction is written to the outbox *before* it is sent;
-/// - a sent record is settled by asking the ledger about that very transaction: committed →
-///   delivered; unknown (lost, or never arrived) → the same bytes again; its nonce stale →
+/// - a sent record is settled by asking the ledger about that very transaction: committed, and
+///   the commit verified (`CommitVerifier`: the block carries these bytes, and that height's
+///   validators decided it) → delivered; a commit that does not verify → the node is passed
+///   over and the record waits; unknown (lost, or never arrived) → the same bytes again; its nonce stale →
 ///   signed afresh; the record already on the ledger → delivered (the contract refuses a
 ///   record twice, so a second case can never open); any other refusal → refused, kept for
 ///   the operator, and the queue moves on.
@@ -35,6 +37,8 @@ public final class EvidenceDelivery: Sendable {
         /// Signed again with a fresh nonce.
         case resigned(recordID: String, reason: String)
         case unreachable(problem: String)
+        /// A node said the record's transaction was committed and could not prove it.
+        case unverified(recordID: String, problem: String)
     }
 
     /// Signs a record into a transaction with `nonce`: its id and wire bytes.
@@ -43,16 +47,19 @@ public final class EvidenceDelivery: Sendable {
     public let account: String
     private let outbox: EvidenceOutbox
     private let gateway: any LedgerGateway
+    private let verifier: CommitVerifier
     private let sign: Signer
     private let now: @Sendable () -> Int64
     private let backoff: Backoff
     private let observe: @Sendable (Event) -> Void
 
-    public init(account: String, outbox: EvidenceOutbox, gateway: any LedgerGateway, sign: @escaping Signer,
+    /// - Parameter verifier: checks each commit the ledger reports (over the same gateway).
+    public init(account: String, outbox: EvidenceOutbox, gateway: any LedgerGateway, verifier: CommitVerifier, sign: @escaping Signer,
                 now: @escaping @Sendable () -> Int64, backoff: Backoff = Backoff(), observe: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.account = account
         self.outbox = outbox
         self.gateway = gateway
+        self.verifier = verifier
         self.sign = sign
         self.now = now
         self.backoff = backoff
@@ -68,7 +75,7 @@ public final class EvidenceDelivery: Sendable {
         } catch { throw .outbox(error) }
         do {
             let next = try await advance(entry)
-            backoff.succeeded()
+            if case .backOff = next {} else { backoff.succeeded() }
             return next
         } catch let error as GatewayError {
             try? outbox.noteFailure(entry.recordID, error.problem)
@@ -95,6 +102,16 @@ public final class EvidenceDelivery: Sendable {
             }
             switch try await gateway.status(of: id) {
             case .committed(let height):
+                do {
+                    try await verifier.confirm(wire, at: height)
+                } catch .unreachable(let error) {
+                    throw error
+                } catch .unverified(let problem) {
+                    gateway.passOver()
+                    try? outbox.noteFailure(entry.recordID, problem)
+                    observe(.unverified(recordID: entry.recordID, problem: problem))
+                    return .backOff(delayNs: backoff.failed())
+                }
                 try delivered(entry, height: height)
                 return .again
             case .pending:

@@ -1,3 +1,4 @@
+import Consensus
 import Enforcement
 
 /// What the agent asks of the ledger. The HTTP implementation talks to a node's `/v1` API
@@ -11,6 +12,17 @@ public protocol LedgerGateway: Sendable {
     func status(of id: String) async throws(GatewayError) -> TransactionStatus
     /// The grants in force on the ledger.
     func grants() async throws(GatewayError) -> [Grant]
+    /// The block of `height` with the precommits that committed it.
+    func commit(at height: Int64) async throws(GatewayError) -> Commit
+    /// The validator set that voted at `height`, with its keys.
+    func validators(at height: Int64) async throws(GatewayError) -> ValidatorSet
+    /// Stops preferring the node that answered last (it served something that failed
+    /// verification); the next calls go to another.
+    func passOver()
+}
+
+extension LedgerGateway {
+    public func passOver() {}
 }
 
 /// The node's answer to a submission.

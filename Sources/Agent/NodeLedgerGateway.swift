@@ -1,6 +1,8 @@
 import AsyncHTTPClient
+import Consensus
 import Enforcement
 import Foundation
+import Signal
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -94,13 +96,37 @@ public final class NodeLedgerGateway: LedgerGateway {
         }
     }
 
+    public func commit(at height: Int64) async throws(GatewayError) -> Commit {
+        let (status, body) = try await call("GET", "/v1/blocks/\(height)/commit", raw: true, limit: 256 << 20)
+        guard status == 200, let wire = body.raw else { throw GatewayError("\(current)/v1/blocks/\(height)/commit: HTTP \(status)") }
+        do { return try Commit(wire: Array(wire)) } catch { throw GatewayError("\(current)/v1/blocks/\(height)/commit: \(error)") }
+    }
+
+    public func validators(at height: Int64) async throws(GatewayError) -> ValidatorSet {
+        let (status, object) = try await call("GET", "/v1/validators/\(height)")
+        let path = "\(current)/v1/validators/\(height)"
+        guard status == 200, let list = object["validators"] as? [[String: Any]] else { throw GatewayError("\(path): HTTP \(status)") }
+        var members: [Validator] = []
+        for (n, item) in list.enumerated() {
+            guard let id = item["id"] as? String, let power = (item["power"] as? NSNumber)?.int64Value,
+                  let key = (item["key"] as? String).flatMap(Hex.decode) else { throw GatewayError("\(path): validators[\(n)] lacks id, power or key") }
+            members.append(Validator(id: id, power: power, key: key))
+        }
+        return ValidatorSet(members)
+    }
+
+    public func passOver() {
+        let count = nodes.count
+        preferred.withLock { $0 = ($0 + 1) % count }
+    }
+
     /// One request, to the preferred node and then the others; answers with status and JSON.
     private func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(GatewayError) -> (UInt, [String: Any]) {
         let (status, reply) = try await call(method, path, body: body, raw: false)
         return (status, reply.object)
     }
 
-    private func call(_ method: String, _ path: String, body: [UInt8]? = nil, raw: Bool) async throws(GatewayError)
+    private func call(_ method: String, _ path: String, body: [UInt8]? = nil, raw: Bool, limit: Int = 4 << 20) async throws(GatewayError)
         -> (UInt, (object: [String: Any], raw: Data?)) {
         let first = preferred.withLock { $0 }
         var problems: [String] = []
@@ -114,7 +140,7 @@ public final class NodeLedgerGateway: LedgerGateway {
                     request.body = .bytes(ByteBuffer(bytes: body))
                 }
                 let response = try await client.execute(request, timeout: timeout)
-                let bytes = try await response.body.collect(upTo: 4 << 20)
+                let bytes = try await response.body.collect(upTo: limit)
                 let status = response.status.code
                 if status >= 500 || status == 429 {
                     problems.append("\(nodes[index]): HTTP \(status)")

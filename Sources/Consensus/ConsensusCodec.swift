@@ -14,12 +14,15 @@ public enum ConsensusCodec {
     /// Most transactions a block may carry, and the largest transaction in it.
     public static let maxTransactions = 100_000
     public static let maxTransactionBytes = 1 << 16
+    /// The layout's version (2: blocks carry `validatorsHash`).
+    static let version: UInt16 = 2
 
     static func write(_ b: Block, _ w: inout CanonicalWriter) {
         w.i64(b.height)
         w.data(b.previousHash)
         w.string(b.proposer)
         w.i64(b.timeNs)
+        w.data(b.validatorsHash)
         w.u64(UInt64(b.transactions.count))
         for t in b.transactions { w.data(t) }
         writeVotes(b.lastCommit, &w)
@@ -33,12 +36,14 @@ public enum ConsensusCodec {
     static func readBlock(_ r: inout CanonicalReader) throws -> Block {
         let height = try r.i64("block.height"), previous = try r.data("block.previous_hash")
         let proposer = try r.string("block.proposer"), time = try r.i64("block.time_ns")
+        let validatorsHash = try r.data("block.validators_hash", limit: 64)
         let count = try r.u64("block.transactions")
         guard count <= UInt64(maxTransactions) else { throw MalformedConsensusData(problem: "block claims \(count) transactions, more than \(maxTransactions)") }
         var txs: [[UInt8]] = []
         txs.reserveCapacity(Int(count))
         for n in 0..<Int(count) { txs.append(try r.data("block.transactions[\(n)]", limit: maxTransactionBytes)) }
-        return Block(height: height, previousHash: previous, proposer: proposer, timeNs: time, transactions: txs, lastCommit: try readVotes(&r, "block.last_commit"))
+        return Block(height: height, previousHash: previous, proposer: proposer, timeNs: time, transactions: txs, lastCommit: try readVotes(&r, "block.last_commit"),
+                     validatorsHash: validatorsHash)
     }
 
     static func readVotes(_ r: inout CanonicalReader, _ field: String) throws -> [SignedVote] {
@@ -54,7 +59,7 @@ public enum ConsensusCodec {
         do {
             var r = CanonicalReader(bytes)
             guard try r.string("tag") == tag else { throw MalformedConsensusData(problem: "not a \(tag) message") }
-            guard try r.u16("version") == 1 else { throw MalformedConsensusData(problem: "unknown \(tag) version") }
+            guard try r.u16("version") == version else { throw MalformedConsensusData(problem: "unknown \(tag) version") }
             let value = try body(&r)
             try r.finish()
             return value
@@ -68,7 +73,7 @@ public enum ConsensusCodec {
     static func encode(tag: String, _ body: (inout CanonicalWriter) -> Void) -> [UInt8] {
         var w = CanonicalWriter()
         w.string(tag)
-        w.u16(1)
+        w.u16(version)
         body(&w)
         return w.bytes
     }

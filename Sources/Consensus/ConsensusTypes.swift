@@ -2,14 +2,17 @@ import Crypto
 import Evidence
 import Ledger
 
-/// A validator and its voting power (trust, thousandths).
+/// A validator, its voting power (trust, thousandths) and its Ed25519 signing key (raw, 32
+/// bytes; empty in simulations, whose signatures are not Ed25519).
 public struct Validator: Sendable, Equatable {
     public var id: String
     public var power: Int64
+    public var key: [UInt8]
 
-    public init(id: String, power: Int64) {
+    public init(id: String, power: Int64, key: [UInt8] = []) {
         self.id = id
         self.power = power
+        self.key = key
     }
 }
 
@@ -20,11 +23,20 @@ public struct ValidatorSet: Sendable, Equatable {
     public let totalPower: Int64
     /// Proposers in order: round r is led by `order[r mod n]`.
     public let order: [String]
+    /// SHA-256 over the members (id, power, key) in id order: what a block's `validatorsHash`
+    /// names, so that a light client can check a set a node serves against the chain.
+    public let hash: [UInt8]
 
     public init(_ members: [Validator]) {
         self.members = members.filter { $0.power > 0 }.sorted { $0.id < $1.id }
         totalPower = self.members.reduce(0) { $0 + $1.power }
         order = self.members.sorted { $0.power != $1.power ? $0.power > $1.power : $0.id < $1.id }.map(\.id)
+        var w = CanonicalWriter()
+        for b in "TBVS".utf8 { w.u8(b) }
+        w.u16(1)
+        w.u64(UInt64(self.members.count))
+        for m in self.members { w.string(m.id); w.i64(m.power); w.data(m.key) }
+        hash = Array(SHA256.hash(data: w.bytes))
     }
 
     public func power(of id: String) -> Int64 { members.first { $0.id == id }?.power ?? 0 }
@@ -51,34 +63,42 @@ public struct Block: Sendable, Equatable {
     public let transactions: [[UInt8]]
     /// The precommits that committed the previous block.
     public let lastCommit: [SignedVote]
+    /// `ValidatorSet.hash` of the set that votes at this height (empty in simulations).
+    public let validatorsHash: [UInt8]
     /// SHA-256 over the header and the transactions' hashes; what votes name.
     public let hash: [UInt8]
 
-    public init(height: Int64, previousHash: [UInt8], proposer: String, timeNs: Int64, transactions: [[UInt8]], lastCommit: [SignedVote]) {
+    public init(height: Int64, previousHash: [UInt8], proposer: String, timeNs: Int64, transactions: [[UInt8]], lastCommit: [SignedVote],
+                validatorsHash: [UInt8] = []) {
         self.height = height
         self.previousHash = previousHash
         self.proposer = proposer
         self.timeNs = timeNs
         self.transactions = transactions
         self.lastCommit = lastCommit
-        hash = Self.hash(height: height, previousHash: previousHash, proposer: proposer, timeNs: timeNs, transactions: transactions, lastCommit: lastCommit)
+        self.validatorsHash = validatorsHash
+        hash = Self.hash(height: height, previousHash: previousHash, proposer: proposer, timeNs: timeNs, validatorsHash: validatorsHash,
+                         transactions: transactions, lastCommit: lastCommit)
     }
 
     public static func == (a: Block, b: Block) -> Bool { a.hash == b.hash }
 
     /// The same header with other transactions.
     public func with(transactions: [[UInt8]]) -> Block {
-        Block(height: height, previousHash: previousHash, proposer: proposer, timeNs: timeNs, transactions: transactions, lastCommit: lastCommit)
+        Block(height: height, previousHash: previousHash, proposer: proposer, timeNs: timeNs, transactions: transactions, lastCommit: lastCommit,
+              validatorsHash: validatorsHash)
     }
 
-    static func hash(height: Int64, previousHash: [UInt8], proposer: String, timeNs: Int64, transactions: [[UInt8]], lastCommit: [SignedVote]) -> [UInt8] {
+    static func hash(height: Int64, previousHash: [UInt8], proposer: String, timeNs: Int64, validatorsHash: [UInt8], transactions: [[UInt8]],
+                     lastCommit: [SignedVote]) -> [UInt8] {
         var w = CanonicalWriter()
         for b in "TBBK".utf8 { w.u8(b) }
-        w.u16(1)
+        w.u16(2)
         w.i64(height)
         w.data(previousHash)
         w.string(proposer)
         w.i64(timeNs)
+        w.data(validatorsHash)
         w.u64(UInt64(transactions.count))
         for t in transactions { w.data(Array(SHA256.hash(data: t))) }
         w.u64(UInt64(lastCommit.count))

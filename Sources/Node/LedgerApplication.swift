@@ -26,6 +26,9 @@ public final class LedgerApplication: Sendable {
         var rejected: [String: Rejection] = [:]
         var rejectedOrder: [String] = []
         var verifyingValidators: ValidatorSet
+        /// The sets that vote at the next two heights (a state decides the set two heights on);
+        /// blocks name theirs in `validatorsHash`.
+        var upcomingValidators: [Int64: ValidatorSet] = [:]
         /// The committed state's hash (computed once per commit).
         var stateHash: String
     }
@@ -116,7 +119,7 @@ public final class LedgerApplication: Sendable {
             let events = contract.endBlock(context)
             if !events.isEmpty { receipts.append(("block-\(height)", "end_block", proposerID, events)) }
             let block = Block(height: height, previousHash: s.lastHash, proposer: proposerID, timeNs: time, transactions: included,
-                              lastCommit: previous?.precommits ?? [])
+                              lastCommit: previous?.precommits ?? [], validatorsHash: s.upcomingValidators[height]?.hash ?? [])
             s.executions[block.hash] = Execution(valid: true, contract: contract, receipts: receipts)
             return block
         }
@@ -135,9 +138,11 @@ public final class LedgerApplication: Sendable {
     }
 
     /// Commits a decided block: adopts its executed state, prunes the mempool. Returns what
-    /// the store must record (nil if this height is already committed).
+    /// the store must record (nil if this height is already committed), with the validator
+    /// set the new state gives height + 2.
     @discardableResult
-    public func commit(_ c: Commit) -> (receipts: [(id: String, kind: String, signer: String, events: [String])], contract: Contract, stateHash: String)? {
+    public func commit(_ c: Commit) -> (receipts: [(id: String, kind: String, signer: String, events: [String])], contract: Contract, stateHash: String,
+                                        futureValidators: ValidatorSet)? {
         state.withLock { s in
             guard c.block.height == s.contract.height + 1 else { return nil }
             let execution = s.executions[c.block.hash] ?? judge(c.block, s)
@@ -149,18 +154,25 @@ public final class LedgerApplication: Sendable {
             let contract = s.contract
             s.stateHash = contract.stateHash
             s.mempool.prune { contract.accounts[$0]?.nonce ?? 0 }
-            return (execution.receipts, contract, s.stateHash)
+            let future = ValidatorSet(trustOf: contract)
+            s.upcomingValidators = s.upcomingValidators.filter { $0.key > c.block.height }
+            s.upcomingValidators[c.block.height + 2] = future
+            return (execution.receipts, contract, s.stateHash, future)
         }
     }
 
     /// The set that signed the last commit (to check the next block's `lastCommit`).
     public func setVerifyingValidators(_ set: ValidatorSet) { state.withLock { $0.verifyingValidators = set } }
 
+    /// The set that votes at `height` (after a restart: the next two heights', from the store).
+    public func setUpcomingValidators(_ set: ValidatorSet, at height: Int64) { state.withLock { $0.upcomingValidators[height] = set } }
+
     // MARK: Execution
 
     private func judge(_ block: Block, _ s: State) -> Execution {
         let invalid = Execution(valid: false, contract: s.contract, receipts: [])
-        guard block.previousHash == s.lastHash, block.timeNs > s.contract.timeNs || s.contract.height == 0 else { return invalid }
+        guard block.previousHash == s.lastHash, block.timeNs > s.contract.timeNs || s.contract.height == 0,
+              block.validatorsHash == s.upcomingValidators[block.height]?.hash ?? [] else { return invalid }
         if let last = s.lastCommit {
             let commit = Commit(block: last.block, round: last.round, precommits: block.lastCommit)
             guard s.verifyingValidators.isQuorum(commit.signedPower(in: s.verifyingValidators, signer: verifier)) else { return invalid }
@@ -242,13 +254,5 @@ extension LedgerApplication {
     /// Signing keys of every validator account.
     public var validatorKeys: [String: [UInt8]] {
         read { c in Dictionary(uniqueKeysWithValues: c.accounts.values.filter { $0.role == .validator }.map { ($0.id, $0.signingKey) }) }
-    }
-}
-
-extension ValidatorSet {
-    /// The validators of a contract state: validator accounts with trust at or above the
-    /// threshold, trust as power.
-    public init(trustOf contract: Contract) {
-        self.init(contract.validatorSet.map { Validator(id: $0.id, power: $0.power) })
     }
 }

@@ -75,6 +75,8 @@ public actor LedgerNode {
         do {
             validators = try store.validators(at: height) ?? genesisSet
             next = try store.validators(at: height + 1)
+            application.setUpcomingValidators(validators, at: height)
+            if let next { application.setUpcomingValidators(next, at: height + 1) }
             if let signed = try store.validators(at: last) { application.setVerifyingValidators(signed) }
         } catch { throw .storage("\(error)") }
         transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, client: client, logger: logger)
@@ -253,11 +255,10 @@ final class CommitSink: Sendable {
     /// Returns the validator set for height + 2 (nil: keep the current one).
     func persist(_ c: Commit) -> ValidatorSet? {
         let height = c.block.height
-        guard let (receipts, contract, stateHash) = application.commit(c) else {
+        guard let (receipts, contract, stateHash, future) = application.commit(c) else {
             logger.critical("decided block does not apply to this node's state", metadata: ["height": "\(height)"])
             return nil
         }
-        let future = ValidatorSet(trustOf: contract)
         let snapshot = height % snapshotEvery == 0 ? try? contract.snapshot() : nil
         do {
             try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future, snapshot: snapshot))

@@ -114,6 +114,13 @@ public enum NodeAPI {
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: wire)))
         }
 
+        router.get("/v1/validators/:height") { _, context -> Response in
+            guard let height = context.parameters.get("height", as: Int64.self), let set = try? node.store.validators(at: height) else {
+                return json(.notFound, .object(JSONObject([("error", .string("no validator set recorded for that height"))])))
+            }
+            return json(.ok, validatorSetJSON(set, height: height))
+        }
+
         router.post("/v1/peer/messages") { request, _ -> Response in
             let body = try await collect(request, limit: 256 << 20, logger: logger, route: "/v1/peer/messages", node: node)
             switch PeerFraming.unframe(body) {
@@ -176,9 +183,17 @@ public enum NodeAPI {
         return .object(JSONObject([
             ("height", .integer(c.block.height)), ("hash", .string(hex(c.block.hash))), ("previous_hash", .string(hex(c.block.previousHash))),
             ("proposer", .string(c.block.proposer)), ("time_ns", .integer(c.block.timeNs)), ("round", .integer(c.round)),
-            ("state_hash", stateHash.map { .string($0) } ?? .null),
+            ("validators_hash", .string(hex(c.block.validatorsHash))), ("state_hash", stateHash.map { .string($0) } ?? .null),
             ("transactions", .array(txs)),
             ("precommits", .array(c.precommits.map { .object(JSONObject([("validator", .string($0.vote.validator)), ("signature", .string(hex($0.signature)))])) })),
+        ]))
+    }
+
+    /// A validator set as `/v1/validators/{height}` serves it; `hash` is what blocks name.
+    static func validatorSetJSON(_ set: ValidatorSet, height: Int64) -> JSONValue {
+        .object(JSONObject([
+            ("height", .integer(height)), ("hash", .string(hex(set.hash))),
+            ("validators", .array(set.members.map { .object(JSONObject([("id", .string($0.id)), ("power", .integer($0.power)), ("key", .string(hex($0.key)))])) })),
         ]))
     }
 }

@@ -2,6 +2,7 @@ import Consensus
 import Foundation
 import GRDB
 import Ledger
+import Signal
 
 /// What a committed height writes, all at once.
 public struct CommittedHeight: Sendable {
@@ -135,17 +136,19 @@ extension LedgerStore {
         }
     }
 
-    /// "id:power" lines, sorted by id.
+    /// "id:power:key-hex" lines, sorted by id.
     static func encode(_ set: ValidatorSet) -> String {
-        set.members.sorted { $0.id < $1.id }.map { "\($0.id):\($0.power)" }.joined(separator: "\n")
+        set.members.map { "\($0.id):\($0.power):\(Hex.encode($0.key))" }.joined(separator: "\n")
     }
 
     static func decode(_ text: String) throws(StorageError) -> ValidatorSet {
         var members: [Validator] = []
         for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":")
-            guard parts.count == 2, let power = Int64(parts[1]) else { throw .corrupt(problem: "validator set line \"\(line)\"") }
-            members.append(Validator(id: String(parts[0]), power: power))
+            let parts = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 3, let power = Int64(parts[1]), let key = Hex.decode(String(parts[2])) else {
+                throw .corrupt(problem: "validator set line \"\(line)\"")
+            }
+            members.append(Validator(id: String(parts[0]), power: power, key: key))
         }
         return ValidatorSet(members)
     }

@@ -81,7 +81,7 @@ struct AgentCommand: AsyncParsableCommand {
         let entries = (try? runtime.outbox.all()) ?? []
         print("new evidence: \(added.count); outbox: \(entries.count) records")
         for e in entries {
-            let fate = e.state == .delivered ? "delivered" + (e.height.map { " at height \($0)" } ?? " (already on the ledger)")
+            let fate = e.state == .delivered ? "delivered" + (e.height.map { " at height \($0), commit verified" } ?? " (already on the ledger)")
                                              : e.state.rawValue + (e.lastError.map { ": \($0)" } ?? "")
             print("  \(e.recordID.prefix(16))…  \(fate)  \(e.bundle ?? "(bundle evicted)")")
         }

@@ -72,7 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
             "sensor": ["account": "sensor-1", "key": "keys/sensor.ed25519", "location": "demo site"],
             "source": ["recording": recording, "start_time": now.rfc3339],
             "grants": ["ledger": true],
-            "ledger": ["nodes": devnet.urls],
+            "ledger": ["nodes": devnet.urls, "genesis": root + "/ledger/genesis.json"],
             "data_dir": "data",
             "http": ["listen": "127.0.0.1:\(basePort + 10)"],
         ]

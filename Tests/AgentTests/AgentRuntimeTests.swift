@@ -28,7 +28,7 @@ struct AgentRuntimeTests {
             {"sensor": {"account": "sensor-1", "key": "keys/sensor.ed25519", "location": "site 17"},
              "source": {"recording": "\(repo)/Fixtures/recordings/demo.sigmf-meta"},
              \(grants)
-             "ledger": {"nodes": ["http://127.0.0.1:7101"]},
+             "ledger": {"nodes": ["http://127.0.0.1:7101"], "genesis": "\(repo)/Fixtures/genesis/four-validators.json"},
              "data_dir": "data" \(extra)}
             """
             configPath = directory.appendingPathComponent("agent.json").path
@@ -41,7 +41,7 @@ struct AgentRuntimeTests {
 
         func runtime() throws -> AgentRuntime {
             try AgentRuntime(configuration: try AgentConfiguration.load(path: configPath, environment: [:]), gateway: ledger,
-                             logger: Logger(label: "test.agent"))
+                             trustedValidators: ledger.genesisValidators, logger: Logger(label: "test.agent"))
         }
 
         func deliverAll(_ runtime: AgentRuntime) async throws {
@@ -120,12 +120,13 @@ struct AgentRuntimeTests {
     @Test("Bad configurations are refused naming the key",
           arguments: [
             ("{}", "sensor"),
-            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"nodes\": []}, \"data_dir\": \"d\"}", "ledger.nodes"),
-            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"nodes\": [\"ftp://x\"]}, \"data_dir\": \"d\"}", "ledger.nodes[0]"),
-            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"detector\": {\"fft\": 1000}}", "detector.fft"),
-            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"http\": {\"listen\": \"nowhere\"}}", "http.listen"),
-            ("{\"sensor\": {\"account\": 5, \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "sensor.account"),
-            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\", \"format\": \"cu9\"}, \"ledger\": {\"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "source.format"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": []}, \"data_dir\": \"d\"}", "ledger.nodes"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"ftp://x\"]}, \"data_dir\": \"d\"}", "ledger.nodes[0]"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"detector\": {\"fft\": 1000}}", "detector.fft"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"http\": {\"listen\": \"nowhere\"}}", "http.listen"),
+            ("{\"sensor\": {\"account\": 5, \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "sensor.account"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\", \"format\": \"cu9\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "source.format"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "ledger.genesis"),
             ("not json", "agent.json"),
           ])
     func badConfiguration(text: String, key: String) throws {

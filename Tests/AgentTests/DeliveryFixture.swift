@@ -13,14 +13,17 @@ struct DeliveryFixture {
     static let account = "sensor-1"
     let directory: URL
     let key = Curve25519.Signing.PrivateKey()
-    let ledger = InMemoryLedgerGateway { wire in
-        guard let signed = try? SignedTransaction(wire: wire),
-              case .evidence(let record, _) = signed.transaction.body else { return nil }
-        return (signed.transaction.id, signed.transaction.signer, signed.transaction.nonce, Hex.encode(SHA256.hash(data: record)))
-    }
+    let ledger: InMemoryLedgerGateway
     let clock = ManualNanoseconds()
 
-    init(_ name: String = #function) throws { directory = try Paths.scratch(name) }
+    init(_ name: String = #function, validators: [InMemoryLedgerGateway.Member] = (1...4).map { .init(id: "v\($0)") }) throws {
+        directory = try Paths.scratch(name)
+        ledger = InMemoryLedgerGateway(validators: validators) { wire in
+            guard let signed = try? SignedTransaction(wire: wire),
+                  case .evidence(let record, _) = signed.transaction.body else { return nil }
+            return (signed.transaction.id, signed.transaction.signer, signed.transaction.nonce, Hex.encode(SHA256.hash(data: record)))
+        }
+    }
 
     var outboxPath: String { directory.appendingPathComponent("outbox.sqlite").path }
 
@@ -29,7 +32,8 @@ struct DeliveryFixture {
     /// A delivery worker over a freshly opened outbox (as after a restart).
     func delivery(_ outbox: EvidenceOutbox) -> EvidenceDelivery {
         let key = self.key
-        return EvidenceDelivery(account: Self.account, outbox: outbox, gateway: ledger, sign: { record, signature, nonce in
+        return EvidenceDelivery(account: Self.account, outbox: outbox, gateway: ledger,
+                                verifier: CommitVerifier(gateway: ledger, genesis: ledger.genesisValidators), sign: { record, signature, nonce in
             let signed = try Transaction(signer: Self.account, nonce: nonce, body: .evidence(record: record, signature: signature)).signed(by: key)
             return (signed.transaction.id, signed.wireBytes)
         }, now: { [clock] in clock.now }, backoff: Backoff(initialNs: 1_000_000_000, maximumNs: 8_000_000_000))

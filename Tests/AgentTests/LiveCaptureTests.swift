@@ -37,13 +37,14 @@ struct LiveCaptureTests {
         let config = """
         {"sensor": {"account": "sensor-1", "key": "keys/sensor.ed25519"},
          "source": {"device": "\(args)", "frequency": 3560000000, "rate": 500000, "segment_s": 0.4},
-         "grants": {"file": "grants.json"}, "ledger": {"nodes": ["http://127.0.0.1:1"]}, "data_dir": "data"}
+         "grants": {"file": "grants.json"}, "ledger": {"nodes": ["http://127.0.0.1:1"], "genesis": "g.json"}, "data_dir": "data"}
         """
         let configPath = dir.appendingPathComponent("agent.json").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try AgentConfiguration.load(path: configPath, environment: [:])
         let fixture = try DeliveryFixture()
-        let runtime = try AgentRuntime(configuration: configuration, gateway: fixture.ledger, logger: Logger(label: "test.live"))
+        let runtime = try AgentRuntime(configuration: configuration, gateway: fixture.ledger, trustedValidators: fixture.ledger.genesisValidators,
+                                       logger: Logger(label: "test.live"))
         let capture = LiveCapture(source: try #require(configuration.device), spoolDir: configuration.spoolDir, runtime: runtime,
                                   logger: Logger(label: "test.live"))
         capture.start()

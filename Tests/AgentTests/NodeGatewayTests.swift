@@ -1,4 +1,5 @@
 import Agent
+import Consensus
 import Crypto
 import Foundation
 import Hummingbird
@@ -12,7 +13,7 @@ import Testing
 /// The HTTP gateway against a real one-validator node on loopback, behind a dead first node.
 @Suite("Ledger gateway over HTTP")
 struct NodeGatewayTests {
-    static func withNode(_ body: @Sendable (NodeLedgerGateway, String) async throws -> Void) async throws {
+    static func withNode(_ body: @Sendable (NodeLedgerGateway, String, CommitVerifier) async throws -> Void) async throws {
         let dir = NSTemporaryDirectory() + "trustband-gateway-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var timeouts = NodeConfiguration.Timeouts()
@@ -29,8 +30,9 @@ struct NodeGatewayTests {
             let live = "http://127.0.0.1:\(client.port!)"
             // Port 9 on loopback: nothing listens there, so the first node is down.
             let gateway = NodeLedgerGateway(nodes: ["http://127.0.0.1:9", live], timeout: .seconds(2))
+            let verifier = CommitVerifier(gateway: gateway, genesis: try AgentConfiguration.genesisValidators(path: dir + "/genesis.json"))
             do {
-                try await body(gateway, live)
+                try await body(gateway, live, verifier)
                 try await gateway.shutdown()
             } catch {
                 try? await gateway.shutdown()
@@ -55,7 +57,7 @@ struct NodeGatewayTests {
 
     @Test("Failover past a dead node; submit, commit, replay, stale and far nonces, unknown ids and refusals map to what delivery acts on")
     func protocolMapping() async throws {
-        try await Self.withNode { gateway, live in
+        try await Self.withNode { gateway, live, verifier in
             #expect(try await gateway.nextNonce(of: "user-1") == 1)
             #expect(gateway.current == live)
             // No distribution round yet: a valid grant file with no grants.
@@ -64,6 +66,12 @@ struct NodeGatewayTests {
             #expect(try await gateway.submit(first.wireBytes, id: first.id) == .accepted)
             guard case .committed(let height) = try await Self.committed(gateway, first.id) else { Issue.record("not committed"); return }
             #expect(height >= 1)
+            // The node's commit and validator set prove it to a verifier that trusts the genesis validators.
+            let commit = try await gateway.commit(at: height)
+            #expect(try await gateway.validators(at: height).hash == commit.block.validatorsHash)
+            try await verifier.confirm(first.wireBytes, at: height)
+            await #expect(throws: CommitVerifier.Failure.self) { try await verifier.confirm(Self.demand(9, id: "d9").wireBytes, at: height) }
+            await #expect(throws: GatewayError.self) { try await gateway.commit(at: 1_000_000) }
             // The same bytes again: already on the ledger, so accepted (delivery then sees it committed).
             #expect(try await gateway.submit(first.wireBytes, id: first.id) == .accepted)
             // Another transaction with the used nonce, and one beyond the mempool's window: sign again.
@@ -87,13 +95,13 @@ struct NodeGatewayTests {
 
     @Test("Delivery through the gateway commits every queued item once, against a real node")
     func deliveryOverHTTP() async throws {
-        try await Self.withNode { gateway, _ in
+        try await Self.withNode { gateway, _, verifier in
             let outbox = try EvidenceOutbox(path: ":memory:")
             for n in 0..<5 {
                 try outbox.enqueue(recordID: "item-\(n)", record: Array("d-\(n)".utf8), signature: [], bundle: nil, bundleBytes: 0, at: Int64(n))
             }
             // Items become demands named after them (a demand id is taken once, like a record).
-            let delivery = EvidenceDelivery(account: "user-1", outbox: outbox, gateway: gateway, sign: { record, _, nonce in
+            let delivery = EvidenceDelivery(account: "user-1", outbox: outbox, gateway: gateway, verifier: verifier, sign: { record, _, nonce in
                 let signed = try Self.demand(nonce, id: String(decoding: record, as: UTF8.self))
                 return (signed.transaction.id, signed.wireBytes)
             }, now: { 0 })

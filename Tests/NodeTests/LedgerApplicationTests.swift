@@ -37,4 +37,22 @@ struct LedgerApplicationTests {
         #expect(!app.isValid(block(forged)))
         #expect(app.isValid(block(tx)))
     }
+
+    @Test("blocks name the validator set of their height: the one made names it, one naming another set is refused")
+    func validatorsHash() throws {
+        let app = try Self.application()
+        let set = app.read { ValidatorSet(trustOf: $0) }
+        app.setUpcomingValidators(set, at: 1)
+        let made = app.makeBlock(height: 1, previous: nil)
+        #expect(made.validatorsHash == set.hash && !set.hash.isEmpty)
+        #expect(app.isValid(made))
+        let other = ValidatorSet(set.members.map { Validator(id: $0.id, power: $0.power + 1, key: $0.key) })
+        for hash in [[], other.hash] {
+            #expect(!app.isValid(Block(height: 1, previousHash: [], proposer: "v1", timeNs: 2_000, transactions: [], lastCommit: [], validatorsHash: hash)))
+        }
+        #expect(app.isValid(Block(height: 1, previousHash: [], proposer: "v1", timeNs: 2_001, transactions: [], lastCommit: [], validatorsHash: set.hash)))
+        // Committing height 1 decides the set of height 3.
+        let (_, _, _, future) = try #require(app.commit(Commit(block: made, round: 0, precommits: [])))
+        #expect(future == set)
+    }
 }

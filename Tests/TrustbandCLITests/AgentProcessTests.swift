@@ -32,7 +32,7 @@ struct AgentProcessTests {
         {"sensor": {"account": "sensor-1", "key": "keys/sensor.ed25519"},
          "source": {"recording": "\(repo)/Fixtures/recordings/demo.sigmf-meta"},
          "grants": {"file": "\(repo)/Fixtures/grants/demo.json"},
-         "ledger": {"nodes": ["http://127.0.0.1:\(freePort())"]},
+         "ledger": {"nodes": ["http://127.0.0.1:\(freePort())"], "genesis": "\(repo)/Fixtures/genesis/four-validators.json"},
          "data_dir": "data", "http": {"listen": "127.0.0.1:\(listen)"},
          "delivery": {"backoff_initial_ms": 200, "backoff_max_ms": 1000}}
         """
