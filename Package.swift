@@ -37,6 +37,9 @@ let package = Package(
                        providers: [.apt(["libsoapysdr-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
                        providers: [.apt(["libfftw3-dev"])]),
+        // Ed25519 verification on the ledger's hot path (docs/ledger.md: 1.6× BoringSSL's here).
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
         .target(
             name: "SoapyReplay",
             dependencies: ["CSoapySDR"],
@@ -69,7 +72,7 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["Signal", "Enforcement", "Evidence", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Signal", "Enforcement", "Evidence", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(

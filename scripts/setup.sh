@@ -4,7 +4,7 @@
 set -euo pipefail
 
 TRUSTBAND_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SYSTEM_PACKAGES=(pkg-config libsoapysdr-dev libfftw3-dev libsqlite3-dev nlohmann-json3-dev)
+SYSTEM_PACKAGES=(pkg-config libsoapysdr-dev libfftw3-dev libsqlite3-dev libsodium-dev nlohmann-json3-dev)
 ORACLE_PACKAGES=(python3 python3-venv)
 # Tests only: headless Chromium judges whether evidence pictures (SVG) render;
 # systemd-analyze checks the units in deploy/.

@@ -18,9 +18,6 @@ extension Contract {
         } catch {
             throw .malformed(problem: "snapshot does not decode: \(error)")
         }
-        for (id, account) in contract.accounts {
-            contract.verifyingKeys[id] = try? Curve25519.Signing.PublicKey(rawRepresentation: account.signingKey)
-        }
         for (i, c) in contract.cases.enumerated() { contract.casesByGrantRule[c.grantID + "\u{0}" + c.rule, default: []].append(i) }
         guard contract.stateHash == expected else {
             throw .malformed(problem: "snapshot state hash \(contract.stateHash) is not the recorded \(expected)")

@@ -61,10 +61,7 @@ public struct Contract: Sendable, Codable {
     /// Block production (BEAST 4.3.1): blocks proposed per validator in the current reward and
     /// penalty cycles, and where each cycle started (counted in blocks that name a proposer).
     var produced = ProductionCycles()
-    /// Each account's signing key, decoded once (a cache: not part of the state).
-    var verifyingKeys: [String: Curve25519.Signing.PublicKey] = [:]
-
-    /// Everything but the key cache: the state a snapshot holds.
+    /// The state a snapshot holds (indexes derived from it are rebuilt on restore).
     enum CodingKeys: String, CodingKey {
         case parameters, accounts, allocations, offers, offerIndex, openDemands, demandIDs, grants, grantIndex, rounds, cases, caseIndex
         case evidence, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
@@ -84,7 +81,6 @@ public struct Contract: Sendable, Codable {
             accounts[a.id] = Account(id: a.id, role: a.role, signingKey: a.signingKey, agreementKey: a.agreementKey, balance: a.balance,
                                      deposit: a.deposit, registrationDeposit: a.deposit, locked: 0,
                                      trustMilli: initialTrust(deposit: a.deposit), nonce: 0, accessedPeriods: [], violationPeriods: [])
-            verifyingKeys[a.id] = try? Curve25519.Signing.PublicKey(rawRepresentation: a.signingKey)
             genesisSupply += a.deposit + a.balance
         }
         for (n, allocation) in genesis.allocations.enumerated() {
@@ -202,14 +198,12 @@ public struct Contract: Sendable, Codable {
     }
 
     static func verify(_ signature: [UInt8], of bytes: [UInt8], key: [UInt8]) throws(LedgerError) {
-        guard signature.count == 64, let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key),
-              publicKey.isValidSignature(signature, for: bytes) else { throw .badSignature }
+        guard Ed25519Verification.isValid(signature, of: bytes, publicKey: key) else { throw .badSignature }
     }
 
-    /// Checks a signature by `account`'s key (decoded once, at registration).
+    /// Checks a signature by `account`'s key.
     func verify(_ signature: [UInt8], of bytes: [UInt8], by account: Account) throws(LedgerError) {
-        guard let key = verifyingKeys[account.id] else { return try Self.verify(signature, of: bytes, key: account.signingKey) }
-        guard signature.count == 64, key.isValidSignature(signature, for: bytes) else { throw .badSignature }
+        try Self.verify(signature, of: bytes, key: account.signingKey)
     }
 
     static func require(_ account: Account, _ roles: [Role]) throws(LedgerError) {
@@ -238,7 +232,6 @@ public struct Contract: Sendable, Codable {
         accounts[tx.signer] = Account(id: tx.signer, role: role, signingKey: signingKey, agreementKey: agreementKey, balance: funds - deposit,
                                       deposit: deposit, registrationDeposit: deposit, locked: 0, trustMilli: trust, nonce: 1,
                                       accessedPeriods: [], violationPeriods: [])
-        verifyingKeys[tx.signer] = try? Curve25519.Signing.PublicKey(rawRepresentation: signingKey)
         return ["registered \(tx.signer) as \(role.rawValue), deposit \(deposit), balance \(funds - deposit), trust \(Milli(trust))"]
     }
 
