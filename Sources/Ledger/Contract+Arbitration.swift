@@ -39,7 +39,8 @@ extension Contract {
         let ruleKey = grant.id + "\u{0}" + record.rule
         if let c = casesByGrantRule[ruleKey]?.first(where: { cases[$0].startNs <= record.endNs && record.startNs <= cases[$0].endNs }) {
             cases[c].corroborations.append(recordID)
-            evidence[recordID] = cases[c].id
+            chains.corroborations[c].add(Array(recordID.utf8))
+            addEvidence(recordID, case: cases[c].id)
             return ["evidence \(recordID.prefix(12)) by \(account.id) corroborates case \(cases[c].id.prefix(12)); no new case"]
         }
         let validators = validatorSet
@@ -49,7 +50,8 @@ extension Contract {
                                      startNs: record.startNs, endNs: record.endNs, openedHeight: height,
                                      deadlineHeight: height + parameters.arbitrationBlocks, validators: validators.map { ArbitrationCase.Member(id: $0.id, power: $0.power) },
                                      harmedParty: record.kind == "degradation" ? grant.holder : grant.mno))
-        evidence[recordID] = recordID
+        chains.corroborations.append(StateChain())
+        addEvidence(recordID, case: recordID)
         return ["case \(recordID.prefix(12)) opened: \(record.kind) (\(record.rule)) in \(grant.id) against \(suspect), reported by \(account.id); "
                 + "\(validators.count) validators vote until height \(height + parameters.arbitrationBlocks)"]
     }

@@ -51,9 +51,13 @@ extension Contract {
         guard d.deposit >= 0 else { throw .invalidField(field: "deposit", problem: "must be ≥ 0") }
         guard account.balance >= d.deposit else { throw .insufficientFunds(account: account.id, needed: d.deposit, available: account.balance) }
         demandIDs.insert(d.id)
+        demandOrder.append(d.id)
+        chains.demandIDs.add(Array(d.id.utf8))
         accounts[account.id]!.balance -= d.deposit
-        openDemands.append(Demand(id: d.id, user: account.id, bandwidthHz: d.bandwidthHz, durationNs: d.durationNs, area: d.area,
-                                  startNs: d.startNs, deposit: d.deposit))
+        let demand = Demand(id: d.id, user: account.id, bandwidthHz: d.bandwidthHz, durationNs: d.durationNs, area: d.area,
+                            startNs: d.startNs, deposit: d.deposit)
+        openDemands.append(demand)
+        chains.openDemands.add { Self.write(demand, &$0) }
         return ["demand \(d.id) by \(account.id): \(d.bandwidthHz) Hz for \(d.durationNs) ns in \(d.area), rank \(openDemands.count - 1), \(d.deposit) in escrow"]
     }
 
@@ -97,6 +101,7 @@ extension Contract {
                                         pricePaid: price, rules: offer.rules)
                 grantIndex[grant.id] = grants.count
                 grants.append(grant)
+                chains.grants.add { Self.write(grant, &$0) }
                 offers[o].grantedHz += take
                 wanted -= take
                 budget -= price
@@ -111,8 +116,11 @@ extension Contract {
             entries[e].refunded = budget
         }
         openDemands = []
+        chains.openDemands = StateChain()
         self.period = period
-        rounds.append(Round(period: period, closedBy: account.id, height: height, entries: entries))
+        let round = Round(period: period, closedBy: account.id, height: height, entries: entries)
+        rounds.append(round)
+        chains.rounds.add { Self.write(round, &$0) }
         events += recomputeBehaviourTrust()
         return events
     }

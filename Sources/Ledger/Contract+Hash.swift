@@ -2,12 +2,15 @@ import Crypto
 import Evidence
 
 extension Contract {
-    /// Every part of the state in a fixed binary layout, maps in key order: two contracts with
-    /// equal bytes are the same state. Its SHA-256 is what nodes compare (the app hash).
+    /// The state in a fixed binary layout, maps in key order; sections that only grow (open
+    /// demands, demand ids, grants, rounds, evidence, each case's corroborations) as their count
+    /// and `StateChain` over their items in arrival order. Two contracts with equal bytes are
+    /// the same state (arrival order included). Its SHA-256 is what nodes compare (the app
+    /// hash); its size does not grow with those sections, so neither does a commit's cost.
     public var canonicalState: [UInt8] {
         var w = CanonicalWriter()
         for b in "TBST".utf8 { w.u8(b) }
-        w.u16(1)
+        w.u16(2)
         for v in [height, timeNs, period, treasury, genesisSupply] { w.i64(v) }
         w.u64(UInt64(accounts.count))
         for id in accounts.keys.sorted() {
@@ -27,32 +30,15 @@ extension Contract {
             w.string(o.id); w.string(o.mno); w.string(o.area)
             for v in [o.frequencyLowHz, o.frequencyHighHz, o.startNs, o.endNs, o.unitPriceMilli, o.deposit, o.grantedHz] { w.i64(v) }
             w.bool(o.released)
-            write(o.rules, &w)
+            Self.write(o.rules, &w)
         }
-        w.u64(UInt64(openDemands.count))
-        for d in openDemands {
-            w.string(d.id); w.string(d.user); w.string(d.area)
-            for v in [d.bandwidthHz, d.durationNs, d.startNs, d.deposit] { w.i64(v) }
-        }
-        w.u64(UInt64(demandIDs.count))
-        for id in demandIDs.sorted() { w.string(id) }
-        w.u64(UInt64(grants.count))
-        for g in grants {
-            for s in [g.id, g.holder, g.mno, g.offerID, g.demandID, g.area] { w.string(s) }
-            for v in [g.period, g.frequencyLowHz, g.frequencyHighHz, g.startNs, g.endNs, g.pricePaid] { w.i64(v) }
-            write(g.rules, &w)
-        }
-        w.u64(UInt64(rounds.count))
-        for r in rounds {
-            w.i64(r.period); w.string(r.closedBy); w.i64(r.height)
-            w.u64(UInt64(r.entries.count))
-            for e in r.entries {
-                w.string(e.demandID); w.string(e.user)
-                for v in [e.rank, e.trustMilli, e.priorityNano, e.servedOrder, e.grantedHz, e.paid, e.refunded] { w.i64(v) }
-            }
+        for (count, chain) in [(openDemands.count, chains.openDemands), (demandIDs.count, chains.demandIDs), (grants.count, chains.grants),
+                               (rounds.count, chains.rounds)] {
+            w.u64(UInt64(count))
+            w.data(chain.digest)
         }
         w.u64(UInt64(cases.count))
-        for c in cases {
+        for (c, chain) in zip(cases, chains.corroborations) {
             for s in [c.id, c.grantID, c.kind, c.rule, c.suspect, c.reporter, c.harmedParty, c.verdict.rawValue] { w.string(s) }
             for v in [c.startNs, c.endNs, c.openedHeight, c.deadlineHeight, c.penalty, c.paidToReporter, c.paidToHarmed] { w.i64(v) }
             w.optional(c.decidedHeight)
@@ -61,10 +47,10 @@ extension Contract {
             w.u64(UInt64(c.votes.count))
             for v in c.votes { w.string(v.validator); w.bool(v.guilty); w.i64(v.power); w.i64(v.height) }
             w.u64(UInt64(c.corroborations.count))
-            for r in c.corroborations { w.string(r) }
+            w.data(chain.digest)
         }
         w.u64(UInt64(evidence.count))
-        for id in evidence.keys.sorted() { w.string(id); w.string(evidence[id]!) }
+        w.data(chains.evidence.digest)
         w.u64(UInt64(authorizations.count))
         for id in authorizations.keys.sorted() {
             w.string(id)
@@ -84,7 +70,57 @@ extension Contract {
     /// SHA-256 of `canonicalState`, hex.
     public var stateHash: String { hex(SHA256.hash(data: canonicalState)) }
 
-    private func write(_ r: UsageRules, _ w: inout CanonicalWriter) {
+    /// Records an evidence record and the case it opened or corroborates.
+    mutating func addEvidence(_ recordID: String, case caseID: String) {
+        evidence[recordID] = caseID
+        evidenceOrder.append(recordID)
+        chains.evidence.add { w in w.string(recordID); w.string(caseID) }
+    }
+
+    /// Recomputes every chain from the state (after a restore). Throws when the arrival-order
+    /// lists do not hold exactly the sets and maps they order.
+    mutating func rebuildChains() throws(LedgerError) {
+        guard demandOrder.count == demandIDs.count, Set(demandOrder) == demandIDs else {
+            throw .malformed(problem: "snapshot's demand order does not match its demand ids")
+        }
+        guard evidenceOrder.count == evidence.count, evidenceOrder.allSatisfy({ evidence[$0] != nil }) else {
+            throw .malformed(problem: "snapshot's evidence order does not match its evidence")
+        }
+        var rebuilt = StateChains()
+        for d in openDemands { rebuilt.openDemands.add { Self.write(d, &$0) } }
+        for id in demandOrder { rebuilt.demandIDs.add(Array(id.utf8)) }
+        for g in grants { rebuilt.grants.add { Self.write(g, &$0) } }
+        for r in rounds { rebuilt.rounds.add { Self.write(r, &$0) } }
+        for id in evidenceOrder { rebuilt.evidence.add { w in w.string(id); w.string(evidence[id]!) } }
+        rebuilt.corroborations = cases.map { c in
+            var chain = StateChain()
+            for r in c.corroborations { chain.add(Array(r.utf8)) }
+            return chain
+        }
+        chains = rebuilt
+    }
+
+    static func write(_ d: Demand, _ w: inout CanonicalWriter) {
+        w.string(d.id); w.string(d.user); w.string(d.area)
+        for v in [d.bandwidthHz, d.durationNs, d.startNs, d.deposit] { w.i64(v) }
+    }
+
+    static func write(_ g: LedgerGrant, _ w: inout CanonicalWriter) {
+        for s in [g.id, g.holder, g.mno, g.offerID, g.demandID, g.area] { w.string(s) }
+        for v in [g.period, g.frequencyLowHz, g.frequencyHighHz, g.startNs, g.endNs, g.pricePaid] { w.i64(v) }
+        write(g.rules, &w)
+    }
+
+    static func write(_ r: Round, _ w: inout CanonicalWriter) {
+        w.i64(r.period); w.string(r.closedBy); w.i64(r.height)
+        w.u64(UInt64(r.entries.count))
+        for e in r.entries {
+            w.string(e.demandID); w.string(e.user)
+            for v in [e.rank, e.trustMilli, e.priorityNano, e.servedOrder, e.grantedHz, e.paid, e.refunded] { w.i64(v) }
+        }
+    }
+
+    static func write(_ r: UsageRules, _ w: inout CanonicalWriter) {
         w.i64(r.maxPsdMilliDbmPerMHz); w.i64(r.outOfBandMaxMilliDbmPerMHz); w.i64(r.maxOccupancyNs)
         w.optional(r.nominalPsdMilliDbmPerMHz); w.optional(r.nominalToleranceMilliDB)
     }

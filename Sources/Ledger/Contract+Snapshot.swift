@@ -19,6 +19,7 @@ extension Contract {
             throw .malformed(problem: "snapshot does not decode: \(error)")
         }
         for (i, c) in contract.cases.enumerated() { contract.casesByGrantRule[c.grantID + "\u{0}" + c.rule, default: []].append(i) }
+        try contract.rebuildChains()
         guard contract.stateHash == expected else {
             throw .malformed(problem: "snapshot state hash \(contract.stateHash) is not the recorded \(expected)")
         }

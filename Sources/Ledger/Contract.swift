@@ -38,6 +38,8 @@ public struct Contract: Sendable, Codable {
     /// Demands of the round not yet closed, in arrival order.
     public internal(set) var openDemands: [Demand] = []
     var demandIDs: Set<String> = []
+    /// Every demand id ever taken, in arrival order (the order `demandIDs` is hashed in).
+    var demandOrder: [String] = []
     public internal(set) var grants: [LedgerGrant] = []
     var grantIndex: [String: Int] = [:]
     public internal(set) var rounds: [Round] = []
@@ -47,6 +49,10 @@ public struct Contract: Sendable, Codable {
     var casesByGrantRule: [String: [Int]] = [:]
     /// Evidence record id → the case it opened or corroborates.
     public internal(set) var evidence: [String: String] = [:]
+    /// Evidence record ids in arrival order (the order `evidence` is hashed in).
+    var evidenceOrder: [String] = []
+    /// Running digests of the growing sections (derived; rebuilt on restore).
+    var chains = StateChains()
     /// Authorizations posted per grant, in order.
     public internal(set) var authorizations: [String: [SealedAuthorization]] = [:]
     /// (validator, height, round, step) already punished for equivocation.
@@ -63,8 +69,8 @@ public struct Contract: Sendable, Codable {
     var produced = ProductionCycles()
     /// The state a snapshot holds (indexes derived from it are rebuilt on restore).
     enum CodingKeys: String, CodingKey {
-        case parameters, accounts, allocations, offers, offerIndex, openDemands, demandIDs, grants, grantIndex, rounds, cases, caseIndex
-        case evidence, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
+        case parameters, accounts, allocations, offers, offerIndex, openDemands, demandIDs, demandOrder, grants, grantIndex, rounds, cases, caseIndex
+        case evidence, evidenceOrder, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
     }
 
     /// The genesis state; throws naming the first bad field.

@@ -63,5 +63,15 @@ struct LedgerStoreTests {
         var text = String(decoding: bytes, as: UTF8.self)
         text = text.replacingOccurrences(of: "\"balance\":", with: "\"balance\":1")
         #expect(throws: LedgerError.self) { try Contract.restore(snapshot: Array(text.utf8), stateHash: run.contract.stateHash) }
+        // Arrival order is part of the state: the same evidence in another order is another state.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        let order = try #require(object["evidenceOrder"] as? [String])
+        try #require(order.count >= 2)
+        object["evidenceOrder"] = Array(order.reversed())
+        let reordered = try JSONSerialization.data(withJSONObject: object)
+        #expect(throws: LedgerError.self) { try Contract.restore(snapshot: Array(reordered), stateHash: run.contract.stateHash) }
+        // And an order that names a record the evidence does not hold is refused as malformed.
+        object["evidenceOrder"] = ["not-a-record"] + order.dropFirst()
+        #expect(throws: LedgerError.self) { try Contract.restore(snapshot: Array(try JSONSerialization.data(withJSONObject: object)), stateHash: run.contract.stateHash) }
     }
 }

@@ -1,0 +1,36 @@
+import Crypto
+import Evidence
+
+/// A running SHA-256 over the items of a section that only grows, in the order they were added:
+/// empty is 32 zero bytes, and adding item x gives SHA-256(previous ‖ length(x) ‖ x). The state
+/// hash takes a growing section's chain instead of its every item, so committing a block costs
+/// what the block added, not what the ledger holds (docs/ledger.md, "State hash").
+struct StateChain: Sendable, Equatable {
+    private(set) var digest = [UInt8](repeating: 0, count: 32)
+
+    mutating func add(_ item: [UInt8]) {
+        var hasher = SHA256()
+        hasher.update(data: digest)
+        withUnsafeBytes(of: UInt64(item.count).bigEndian) { hasher.update(bufferPointer: $0) }
+        hasher.update(data: item)
+        digest = Array(hasher.finalize())
+    }
+
+    mutating func add(_ write: (inout CanonicalWriter) -> Void) {
+        var w = CanonicalWriter()
+        write(&w)
+        add(w.bytes)
+    }
+}
+
+/// The chains of the contract's growing sections (derived from the state: not in snapshots,
+/// rebuilt on restore).
+struct StateChains: Sendable, Equatable {
+    var openDemands = StateChain()
+    var demandIDs = StateChain()
+    var grants = StateChain()
+    var rounds = StateChain()
+    var evidence = StateChain()
+    /// One per case, index-aligned with `cases`: its corroborating records.
+    var corroborations: [StateChain] = []
+}
