@@ -39,7 +39,6 @@ extension Contract {
         let ruleKey = grant.id + "\u{0}" + record.rule
         if let c = casesByGrantRule[ruleKey]?.first(where: { cases[$0].startNs <= record.endNs && record.startNs <= cases[$0].endNs }) {
             cases[c].corroborations.append(recordID)
-            chains.corroborations[c].add(Array(recordID.utf8))
             addEvidence(recordID, case: cases[c].id)
             return ["evidence \(recordID.prefix(12)) by \(account.id) corroborates case \(cases[c].id.prefix(12)); no new case"]
         }
@@ -50,7 +49,7 @@ extension Contract {
                                      startNs: record.startNs, endNs: record.endNs, openedHeight: height,
                                      deadlineHeight: height + parameters.arbitrationBlocks, validators: validators.map { ArbitrationCase.Member(id: $0.id, power: $0.power) },
                                      harmedParty: record.kind == "degradation" ? grant.holder : grant.mno))
-        chains.corroborations.append(StateChain())
+        chains.openCases.append(cases.count - 1)
         addEvidence(recordID, case: recordID)
         return ["case \(recordID.prefix(12)) opened: \(record.kind) (\(record.rule)) in \(grant.id) against \(suspect), reported by \(account.id); "
                 + "\(validators.count) validators vote until height \(height + parameters.arbitrationBlocks)"]
@@ -93,6 +92,7 @@ extension Contract {
         cases[c].penalty = penalty
         cases[c].paidToReporter = toReporter
         cases[c].paidToHarmed = toHarmed
+        caseDecided(c)
         return ["case \(cases[c].id.prefix(12)): GUILTY; \(suspect) loses \(penalty) (\(toReporter) to \(reporter), \(toHarmed) to \(harmed)); "
                 + "trust \(Milli(before)) → \(Milli(accounts[suspect]!.trustMilli))"]
     }
@@ -103,6 +103,7 @@ extension Contract {
         accounts[reporter]!.trustMilli = max(0, before - parameters.falseReportTrustPenaltyMilli)
         cases[c].verdict = .notGuilty
         cases[c].decidedHeight = height
+        caseDecided(c)
         return ["case \(cases[c].id.prefix(12)): NOT GUILTY; reporter \(reporter) trust \(Milli(before)) → \(Milli(accounts[reporter]!.trustMilli))"]
     }
 

@@ -3,8 +3,8 @@ import Evidence
 
 extension Contract {
     /// The state in a fixed binary layout, maps in key order; sections that only grow (open
-    /// demands, demand ids, grants, rounds, evidence, each case's corroborations) as their count
-    /// and `StateChain` over their items in arrival order. Two contracts with equal bytes are
+    /// demands, demand ids, grants, rounds, evidence, decided cases) as their count and
+    /// `StateChain` over their items in arrival (decision) order. Two contracts with equal bytes are
     /// the same state (arrival order included). Its SHA-256 is what nodes compare (the app
     /// hash); its size does not grow with those sections, so neither does a commit's cost.
     public var canonicalState: [UInt8] {
@@ -37,18 +37,13 @@ extension Contract {
             w.u64(UInt64(count))
             w.data(chain.digest)
         }
+        // Cases: the decided ones as a chain in decision order, the open ones in full; every
+        // case's corroborations are the evidence chain's records that name it.
         w.u64(UInt64(cases.count))
-        for (c, chain) in zip(cases, chains.corroborations) {
-            for s in [c.id, c.grantID, c.kind, c.rule, c.suspect, c.reporter, c.harmedParty, c.verdict.rawValue] { w.string(s) }
-            for v in [c.startNs, c.endNs, c.openedHeight, c.deadlineHeight, c.penalty, c.paidToReporter, c.paidToHarmed] { w.i64(v) }
-            w.optional(c.decidedHeight)
-            w.u64(UInt64(c.validators.count))
-            for v in c.validators { w.string(v.id); w.i64(v.power) }
-            w.u64(UInt64(c.votes.count))
-            for v in c.votes { w.string(v.validator); w.bool(v.guilty); w.i64(v.power); w.i64(v.height) }
-            w.u64(UInt64(c.corroborations.count))
-            w.data(chain.digest)
-        }
+        w.u64(UInt64(decisionOrder.count))
+        w.data(chains.decidedCases.digest)
+        w.u64(UInt64(chains.openCases.count))
+        for i in chains.openCases { Self.write(cases[i], &w) }
         w.u64(UInt64(evidence.count))
         w.data(chains.evidence.digest)
         w.u64(UInt64(authorizations.count))
@@ -69,6 +64,13 @@ extension Contract {
 
     /// SHA-256 of `canonicalState`, hex.
     public var stateHash: String { hex(SHA256.hash(data: canonicalState)) }
+
+    /// A case has its verdict: it joins the decided chain and leaves the open list.
+    mutating func caseDecided(_ c: Int) {
+        decisionOrder.append(c)
+        chains.openCases.removeAll { $0 == c }
+        chains.decidedCases.add { Self.write(cases[c], &$0) }
+    }
 
     /// Records an evidence record and the case it opened or corroborates.
     mutating func addEvidence(_ recordID: String, case caseID: String) {
@@ -92,12 +94,31 @@ extension Contract {
         for g in grants { rebuilt.grants.add { Self.write(g, &$0) } }
         for r in rounds { rebuilt.rounds.add { Self.write(r, &$0) } }
         for id in evidenceOrder { rebuilt.evidence.add { w in w.string(id); w.string(evidence[id]!) } }
-        rebuilt.corroborations = cases.map { c in
-            var chain = StateChain()
-            for r in c.corroborations { chain.add(Array(r.utf8)) }
-            return chain
+        guard decisionOrder.allSatisfy({ cases.indices.contains($0) && cases[$0].verdict != .open }), Set(decisionOrder).count == decisionOrder.count,
+              decisionOrder.count == cases.filter({ $0.verdict != .open }).count else {
+            throw .malformed(problem: "snapshot's decision order does not match its decided cases")
         }
+        for c in decisionOrder { rebuilt.decidedCases.add { Self.write(cases[c], &$0) } }
+        rebuilt.openCases = cases.indices.filter { cases[$0].verdict == .open }
+        // Corroborations are hashed through the evidence chain: they must be exactly its records.
+        var corroborations = [[String]](repeating: [], count: cases.count)
+        for id in evidenceOrder where evidence[id] != id {
+            guard let c = caseIndex[evidence[id]!] else { throw .malformed(problem: "snapshot's evidence \(id) names no case") }
+            corroborations[c].append(id)
+        }
+        guard corroborations == cases.map(\.corroborations) else { throw .malformed(problem: "snapshot's corroborations do not match its evidence") }
         chains = rebuilt
+    }
+
+    /// A case without its corroborations.
+    static func write(_ c: ArbitrationCase, _ w: inout CanonicalWriter) {
+        for s in [c.id, c.grantID, c.kind, c.rule, c.suspect, c.reporter, c.harmedParty, c.verdict.rawValue] { w.string(s) }
+        for v in [c.startNs, c.endNs, c.openedHeight, c.deadlineHeight, c.penalty, c.paidToReporter, c.paidToHarmed] { w.i64(v) }
+        w.optional(c.decidedHeight)
+        w.u64(UInt64(c.validators.count))
+        for v in c.validators { w.string(v.id); w.i64(v.power) }
+        w.u64(UInt64(c.votes.count))
+        for v in c.votes { w.string(v.validator); w.bool(v.guilty); w.i64(v.power); w.i64(v.height) }
     }
 
     static func write(_ d: Demand, _ w: inout CanonicalWriter) {

@@ -51,6 +51,8 @@ public struct Contract: Sendable, Codable {
     public internal(set) var evidence: [String: String] = [:]
     /// Evidence record ids in arrival order (the order `evidence` is hashed in).
     var evidenceOrder: [String] = []
+    /// Case positions in the order the cases were decided (the order they are hashed in).
+    var decisionOrder: [Int] = []
     /// Running digests of the growing sections (derived; rebuilt on restore).
     var chains = StateChains()
     /// Authorizations posted per grant, in order.
@@ -70,7 +72,7 @@ public struct Contract: Sendable, Codable {
     /// The state a snapshot holds (indexes derived from it are rebuilt on restore).
     enum CodingKeys: String, CodingKey {
         case parameters, accounts, allocations, offers, offerIndex, openDemands, demandIDs, demandOrder, grants, grantIndex, rounds, cases, caseIndex
-        case evidence, evidenceOrder, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
+        case evidence, evidenceOrder, decisionOrder, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
     }
 
     /// The genesis state; throws naming the first bad field.
@@ -135,7 +137,7 @@ public struct Contract: Sendable, Codable {
     /// at the end of a cycle, rewarded or penalised.
     public mutating func endBlock(_ context: BlockContext) -> [String] {
         var events: [String] = []
-        for i in cases.indices where cases[i].verdict == .open && cases[i].deadlineHeight <= context.height {
+        for i in chains.openCases where cases[i].deadlineHeight <= context.height {
             events += decide(case: i, final: true)
         }
         if let proposer = context.proposer, accounts[proposer] != nil { events += countProduction(by: proposer) }

@@ -31,6 +31,9 @@ struct StateChains: Sendable, Equatable {
     var grants = StateChain()
     var rounds = StateChain()
     var evidence = StateChain()
-    /// One per case, index-aligned with `cases`: its corroborating records.
-    var corroborations: [StateChain] = []
+    /// Decided cases, in the order they were decided (a decided case no longer changes but for
+    /// its corroborations, which the evidence chain holds).
+    var decidedCases = StateChain()
+    /// Positions of the cases still open, ascending (hashed in full).
+    var openCases: [Int] = []
 }
