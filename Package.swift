@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CSoapySDR", pkgConfig: "SoapySDR",
@@ -72,7 +73,8 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["Signal", "Enforcement", "Evidence", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Signal", "Enforcement", "Evidence", "CSodium", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "HashTreeCollections", package: "swift-collections")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -56,6 +56,8 @@ public struct TendermintCore: Sendable {
     var future: [ConsensusMessage] = []
     /// Every commit so far, by height (from 1).
     public private(set) var commits: [Commit] = []
+    /// Whether a proposal for the current height has arrived (in any round).
+    public var hasProposal: Bool { !proposals.isEmpty }
     /// Conflicting signed votes seen: proof of equivocation.
     public private(set) var equivocations: [(SignedVote, SignedVote)] = []
 

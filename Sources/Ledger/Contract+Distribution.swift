@@ -1,3 +1,4 @@
+import HashTreeCollections
 extension Contract {
     /// 10^18: Hz × ns × thousandths of a token per MHz·s → tokens.
     static let priceScale: Int128 = 1_000_000_000_000_000_000

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import Crypto
 import Evidence
 
@@ -82,7 +83,7 @@ extension Contract {
     /// Recomputes every chain from the state (after a restore). Throws when the arrival-order
     /// lists do not hold exactly the sets and maps they order.
     mutating func rebuildChains() throws(LedgerError) {
-        guard demandOrder.count == demandIDs.count, Set(demandOrder) == demandIDs else {
+        guard demandOrder.count == demandIDs.count, TreeSet(demandOrder) == demandIDs else {
             throw .malformed(problem: "snapshot's demand order does not match its demand ids")
         }
         guard evidenceOrder.count == evidence.count, evidenceOrder.allSatisfy({ evidence[$0] != nil }) else {

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import Enforcement
 import Signal
 

@@ -1,3 +1,4 @@
+import HashTreeCollections
 extension Contract {
     /// BEAST 4.1 as DESIGN.md reads it: `TV = (100 + d_token) × (1 − N_v / N_a)` over the last
     /// `W` grant periods, capped at `TrustMAX`; with no access in the window, the initial value.

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import Crypto
 import Evidence
 
@@ -36,21 +37,21 @@ public struct Contract: Sendable, Codable {
     public internal(set) var offers: [Offer] = []
     var offerIndex: [String: Int] = [:]
     /// Demands of the round not yet closed, in arrival order.
-    public internal(set) var openDemands: [Demand] = []
-    var demandIDs: Set<String> = []
+    public internal(set) var openDemands: ChunkedArray<Demand> = []
+    var demandIDs: TreeSet<String> = []
     /// Every demand id ever taken, in arrival order (the order `demandIDs` is hashed in).
-    var demandOrder: [String] = []
+    var demandOrder: ChunkedArray<String> = []
     public internal(set) var grants: [LedgerGrant] = []
     var grantIndex: [String: Int] = [:]
     public internal(set) var rounds: [Round] = []
-    public internal(set) var cases: [ArbitrationCase] = []
-    var caseIndex: [String: Int] = [:]
+    public internal(set) var cases: ChunkedArray<ArbitrationCase> = []
+    var caseIndex: TreeDictionary<String, Int> = [:]
     /// Case positions by grant and rule (derived from `cases`; not part of the state).
     var casesByGrantRule: [String: [Int]] = [:]
     /// Evidence record id → the case it opened or corroborates.
-    public internal(set) var evidence: [String: String] = [:]
+    public internal(set) var evidence: TreeDictionary<String, String> = [:]
     /// Evidence record ids in arrival order (the order `evidence` is hashed in).
-    var evidenceOrder: [String] = []
+    var evidenceOrder: ChunkedArray<String> = []
     /// Case positions in the order the cases were decided (the order they are hashed in).
     var decisionOrder: [Int] = []
     /// Running digests of the growing sections (derived; rebuilt on restore).

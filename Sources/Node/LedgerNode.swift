@@ -23,6 +23,8 @@ public actor LedgerNode {
     let logger: Logger
     let metrics = NodeMetrics()
     var core: TendermintCore
+    /// When the current height began (monotonic ns): how long it has waited for transactions.
+    var heightStartedNs = DispatchTime.now().uptimeNanoseconds
     let startedAt = ContinuousClock.now
 
     /// Opens the store, rebuilds the state from the newest snapshot and the blocks after it,
@@ -120,11 +122,9 @@ public actor LedgerNode {
             case .broadcast(let m): transport.broadcast(.messages, m.wireBytes)
             case .send(let m, let to): transport.send(.messages, m.wireBytes, to: to)
             case .schedule(let timeout, let afterNs):
-                Task { [weak self] in
-                    try? await Task.sleep(nanoseconds: UInt64(max(0, afterNs)))
-                    await self?.fire(timeout)
-                }
+                schedule(timeout, afterNs: afterNs)
             case .commit(let c):
+                heightStartedNs = DispatchTime.now().uptimeNanoseconds
                 metrics.blocks.increment()
                 metrics.committedTransactions.increment(by: c.block.transactions.count)
                 metrics.height.record(c.block.height)
@@ -134,7 +134,24 @@ public actor LedgerNode {
         metrics.mempool.record(application.mempoolCount)
     }
 
-    func fire(_ timeout: Timeout) { handle(core.fire(timeout)) }
+    nonisolated func schedule(_ timeout: Timeout, afterNs: Int64) {
+        Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(max(0, afterNs)))
+            await self?.fire(timeout)
+        }
+    }
+
+    /// A timer fired. After a commit the next round waits for a transaction (or a peer's
+    /// proposal) up to `timeouts.emptyBlockMs`, checking every 10 ms, so that an idle chain
+    /// does not commit empty blocks back to back.
+    func fire(_ timeout: Timeout) {
+        if timeout.step == .commitWait, timeout.height == core.height, !core.hasProposal, application.mempoolCount == 0,
+           DispatchTime.now().uptimeNanoseconds - heightStartedNs < UInt64(configuration.timeouts.emptyBlockMs) * 1_000_000 {
+            schedule(timeout, afterNs: 10_000_000)
+            return
+        }
+        handle(core.fire(timeout))
+    }
 
     /// Consensus messages from a peer (already unframed).
     public func receive(_ messages: [[UInt8]]) -> (accepted: Int, malformed: [String]) {

@@ -21,9 +21,14 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         public var incrementMs: Int64 = 500
         public var resendMs: Int64 = 1_000
         /// Pause after each commit, gathering transactions for the next block.
-        public var commitWaitMs: Int64 = 100
+        public var commitWaitMs: Int64 = 10
+        /// Longest a height waits for a transaction (or a proposal) before its round starts
+        /// anyway, making an empty block: an idle chain commits about once per this (0: never wait).
+        public var emptyBlockMs: Int64 = 1_000
         public init() {}
-        enum CodingKeys: String, CodingKey { case baseMs = "base_ms", incrementMs = "increment_ms", resendMs = "resend_ms", commitWaitMs = "commit_wait_ms" }
+        enum CodingKeys: String, CodingKey {
+            case baseMs = "base_ms", incrementMs = "increment_ms", resendMs = "resend_ms", commitWaitMs = "commit_wait_ms", emptyBlockMs = "empty_block_ms"
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -31,6 +36,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
             incrementMs = try c.decodeIfPresent(Int64.self, forKey: .incrementMs) ?? incrementMs
             resendMs = try c.decodeIfPresent(Int64.self, forKey: .resendMs) ?? resendMs
             commitWaitMs = try c.decodeIfPresent(Int64.self, forKey: .commitWaitMs) ?? commitWaitMs
+            emptyBlockMs = try c.decodeIfPresent(Int64.self, forKey: .emptyBlockMs) ?? emptyBlockMs
         }
     }
 
@@ -135,7 +141,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         guard blockMaxTransactions > 0 else { throw .configuration(key: "block_max_transactions", problem: "must be > 0") }
         guard maxBodyBytes >= 1024 else { throw .configuration(key: "max_body_bytes", problem: "must be ≥ 1024") }
         guard snapshotEvery > 0 else { throw .configuration(key: "snapshot_every", problem: "must be > 0") }
-        guard timeouts.baseMs > 0, timeouts.incrementMs >= 0, timeouts.resendMs > 0, timeouts.commitWaitMs >= 0 else { throw .configuration(key: "timeouts", problem: "must be > 0") }
+        guard timeouts.baseMs > 0, timeouts.incrementMs >= 0, timeouts.resendMs > 0, timeouts.commitWaitMs >= 0, timeouts.emptyBlockMs >= 0 else { throw .configuration(key: "timeouts", problem: "must be > 0") }
     }
 }
 

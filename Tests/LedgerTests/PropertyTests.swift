@@ -39,7 +39,7 @@ struct PropertyTests {
                         f.evidence(by: "sensor-1", grant: grant.id, kind: kind, rule: kind, suspect: wrongSuspect ? "pu-2" : nil,
                                    startNs: grant.startNs + Int64.random(in: 0..<50, using: &rng) * 10_000_000_000, nonce: UInt8.random(in: 0...255, using: &rng)))
         case 70..<88:
-            guard let k = c.cases.isEmpty ? nil : pick(c.cases) else { return f.tx(pick(validators), .topUp(amount: 1)) }
+            guard let k = c.cases.isEmpty ? nil : pick(Array(c.cases)) else { return f.tx(pick(validators), .topUp(amount: 1)) }
             return f.tx(pick(validators + ["pu-1"]), .vote(caseID: k.id, guilty: Bool.random(using: &rng)))
         case 88..<93: return f.tx(user, .topUp(amount: 1), key: pick(users))  // maybe the wrong key
         case 93..<97: return f.tx(user, .topUp(amount: 1), nonce: UInt64.random(in: 0...3, using: &rng))  // maybe replayed

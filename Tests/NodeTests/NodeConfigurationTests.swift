@@ -22,7 +22,7 @@ struct NodeConfigurationTests {
         #expect(c.listen == "0.0.0.0:9000" && c.address.port == 9000)
         #expect(c.peers == [.init(id: "v2", url: "http://h:1"), .init(id: "v3", url: "http://h:2")])
         #expect(c.genesis == "/g.json" && c.key.hasPrefix("/") && c.key.hasSuffix("/k"))
-        #expect(c.mempool.maxTransactions == 20_000 && c.timeouts.commitWaitMs == 100)
+        #expect(c.mempool.maxTransactions == 20_000 && c.timeouts.commitWaitMs == 10 && c.timeouts.emptyBlockMs == 1_000)
     }
 
     @Test("every error names its key")
