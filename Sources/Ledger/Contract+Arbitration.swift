@@ -38,14 +38,15 @@ extension Contract {
         guard record.suspect == suspect else { throw .invalidEvidence(problem: "suspect \(record.suspect) is not \(suspect), who answers for \(record.kind) in \(grant.id)") }
         guard record.endNs >= record.startNs else { throw .invalidEvidence(problem: "ends before it starts") }
         let ruleKey = grant.id + "\u{0}" + record.rule
-        if let c = casesByGrantRule[ruleKey]?.first(where: { cases[$0].startNs <= record.endNs && record.startNs <= cases[$0].endNs }) {
+        if let c = casesByGrantRule.first(key: ruleKey, startNs: record.startNs, endNs: record.endNs,
+                                          where: { cases[$0].startNs <= record.endNs && record.startNs <= cases[$0].endNs }) {
             cases[c].corroborations.append(recordID)
             addEvidence(recordID, case: cases[c].id)
             return ["evidence \(recordID.prefix(12)) by \(account.id) corroborates case \(cases[c].id.prefix(12)); no new case"]
         }
         let validators = validatorSet
         caseIndex[recordID] = cases.count
-        casesByGrantRule[ruleKey, default: []].append(cases.count)
+        casesByGrantRule.insert(cases.count, key: ruleKey, startNs: record.startNs, endNs: record.endNs)
         cases.append(ArbitrationCase(id: recordID, grantID: grant.id, kind: record.kind, rule: record.rule, suspect: suspect, reporter: account.id,
                                      startNs: record.startNs, endNs: record.endNs, openedHeight: height,
                                      deadlineHeight: height + parameters.arbitrationBlocks, validators: validators.map { ArbitrationCase.Member(id: $0.id, power: $0.power) },

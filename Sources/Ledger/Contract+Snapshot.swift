@@ -19,7 +19,9 @@ extension Contract {
         } catch {
             throw .malformed(problem: "snapshot does not decode: \(error)")
         }
-        for (i, c) in contract.cases.enumerated() { contract.casesByGrantRule[c.grantID + "\u{0}" + c.rule, default: []].append(i) }
+        for (i, c) in contract.cases.enumerated() {
+            contract.casesByGrantRule.insert(i, key: c.grantID + "\u{0}" + c.rule, startNs: c.startNs, endNs: c.endNs)
+        }
         try contract.rebuildChains()
         guard contract.stateHash == expected else {
             throw .malformed(problem: "snapshot state hash \(contract.stateHash) is not the recorded \(expected)")

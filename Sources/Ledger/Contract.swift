@@ -47,7 +47,7 @@ public struct Contract: Sendable, Codable {
     public internal(set) var cases: ChunkedArray<ArbitrationCase> = []
     var caseIndex: TreeDictionary<String, Int> = [:]
     /// Case positions by grant and rule (derived from `cases`; not part of the state).
-    var casesByGrantRule: [String: [Int]] = [:]
+    var casesByGrantRule = CaseTimeIndex()
     /// Evidence record id → the case it opened or corroborates.
     public internal(set) var evidence: TreeDictionary<String, String> = [:]
     /// Evidence record ids in arrival order (the order `evidence` is hashed in).

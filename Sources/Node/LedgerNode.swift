@@ -5,6 +5,7 @@ import NIOHTTP1
 import Crypto
 import Evidence
 import Foundation
+import Synchronization
 import Ledger
 import Logging
 import NIOCore
@@ -260,6 +261,8 @@ final class CommitSink: Sendable {
     let signer: NodeSigner
     let snapshotEvery: Int64
     let logger: Logger
+    /// A snapshot is being written (at most one at a time; a due one is skipped meanwhile).
+    let snapshotting = Mutex(false)
 
     init(store: LedgerStore, application: LedgerApplication, signer: NodeSigner, snapshotEvery: Int64, logger: Logger) {
         self.store = store
@@ -276,9 +279,8 @@ final class CommitSink: Sendable {
             logger.critical("decided block does not apply to this node's state", metadata: ["height": "\(height)"])
             return nil
         }
-        let snapshot = height % snapshotEvery == 0 ? try? contract.snapshot() : nil
         do {
-            try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future, snapshot: snapshot))
+            try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future, snapshot: nil))
             if let signed = try store.validators(at: height) { application.setVerifyingValidators(signed) }
         } catch {
             // The store is the node's memory: without it the node must not go on voting.
@@ -286,7 +288,22 @@ final class CommitSink: Sendable {
             exit(70)
         }
         signer.setKeys(application.validatorKeys)
+        if height % snapshotEvery == 0 { writeSnapshot(contract, height: height, stateHash: stateHash) }
         return future
+    }
+
+    /// Encodes and stores a snapshot off consensus's path (the state is a value: this copy
+    /// costs little and does not change). A restart replays the blocks after the newest one.
+    func writeSnapshot(_ contract: Contract, height: Int64, stateHash: String) {
+        guard snapshotting.withLock({ busy in defer { busy = true }; return !busy }) else { return }
+        Task.detached(priority: .background) { [self] in
+            defer { snapshotting.withLock { $0 = false } }
+            do {
+                try store.writeSnapshot(height: height, stateHash: stateHash, state: try contract.snapshot())
+            } catch {
+                logger.warning("snapshot not written; a restart replays more blocks", metadata: ["height": "\(height)", "error": "\(error)"])
+            }
+        }
     }
 }
 

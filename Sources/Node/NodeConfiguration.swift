@@ -67,7 +67,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         mempool = Mempool.Limits()
         blockMaxTransactions = 1_000
         maxBodyBytes = 8 << 20
-        snapshotEvery = 100
+        snapshotEvery = 1_000
         timeouts = Timeouts()
     }
 

@@ -84,6 +84,14 @@ extension LedgerStore {
         }
     }
 
+    /// Stores a snapshot of the state after `height` (a committed height) and drops older ones.
+    public func writeSnapshot(height: Int64, stateHash: String, state: [UInt8]) throws(StorageError) {
+        try write("write snapshot \(height)") { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO snapshot (height, state_hash, state) VALUES (?, ?, ?)", arguments: [height, stateHash, Data(state)])
+            try db.execute(sql: "DELETE FROM snapshot WHERE height < ?", arguments: [height])
+        }
+    }
+
     /// The commit of `height` in wire form, as served to peers catching up.
     public func commitWire(at height: Int64) throws(StorageError) -> [UInt8]? {
         try read("read block \(height)") { db in
