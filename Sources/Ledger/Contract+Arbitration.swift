@@ -52,6 +52,7 @@ extension Contract {
                                      deadlineHeight: height + parameters.arbitrationBlocks, validators: validators.map { ArbitrationCase.Member(id: $0.id, power: $0.power) },
                                      harmedParty: record.kind == "degradation" ? grant.holder : grant.mno))
         chains.openCases.append(cases.count - 1)
+        caseChanged(cases.count - 1)
         addEvidence(recordID, case: recordID)
         return ["case \(recordID.prefix(12)) opened: \(record.kind) (\(record.rule)) in \(grant.id) against \(suspect), reported by \(account.id); "
                 + "\(validators.count) validators vote until height \(height + parameters.arbitrationBlocks)"]
@@ -63,6 +64,7 @@ extension Contract {
         guard let member = cases[c].validators.first(where: { $0.id == account.id }) else { throw .notValidator(account.id) }
         guard !cases[c].votes.contains(where: { $0.validator == account.id }) else { throw .doubleVote(caseID: caseID, validator: account.id) }
         cases[c].votes.append(.init(validator: account.id, guilty: guilty, power: member.power, height: height))
+        caseChanged(c)
         return ["\(account.id) votes \(guilty ? "guilty" : "not guilty") on case \(caseID.prefix(12)) (power \(Milli(member.power)))"] + decide(case: c, final: false)
     }
 

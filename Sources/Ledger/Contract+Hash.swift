@@ -44,7 +44,7 @@ extension Contract {
         w.u64(UInt64(decisionOrder.count))
         w.data(chains.decidedCases.digest)
         w.u64(UInt64(chains.openCases.count))
-        for i in chains.openCases { Self.write(cases[i], &w) }
+        for i in chains.openCases { w.data(chains.openCaseDigests[i]!) }
         w.u64(UInt64(evidence.count))
         w.data(chains.evidence.digest)
         w.u64(UInt64(authorizations.count))
@@ -70,7 +70,15 @@ extension Contract {
     mutating func caseDecided(_ c: Int) {
         decisionOrder.append(c)
         chains.openCases.removeAll { $0 == c }
+        chains.openCaseDigests[c] = nil
         chains.decidedCases.add { Self.write(cases[c], &$0) }
+    }
+
+    /// An open case was opened or changed: its digest again.
+    mutating func caseChanged(_ c: Int) {
+        var w = CanonicalWriter()
+        Self.write(cases[c], &w)
+        chains.openCaseDigests[c] = Array(SHA256.hash(data: w.bytes))
     }
 
     /// Records an evidence record and the case it opened or corroborates.
@@ -109,6 +117,7 @@ extension Contract {
         }
         guard corroborations == cases.map(\.corroborations) else { throw .malformed(problem: "snapshot's corroborations do not match its evidence") }
         chains = rebuilt
+        for c in chains.openCases { caseChanged(c) }
     }
 
     /// A case without its corroborations.

@@ -34,6 +34,8 @@ struct StateChains: Sendable, Equatable {
     /// Decided cases, in the order they were decided (a decided case no longer changes but for
     /// its corroborations, which the evidence chain holds).
     var decidedCases = StateChain()
-    /// Positions of the cases still open, ascending (hashed in full).
+    /// Positions of the cases still open, ascending, and the SHA-256 of each one's bytes
+    /// (kept up as a case changes: a vote), which is what the state hash takes of it.
     var openCases: [Int] = []
+    var openCaseDigests: [Int: [UInt8]] = [:]
 }

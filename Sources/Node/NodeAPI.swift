@@ -45,6 +45,25 @@ public enum NodeAPI {
             }
         }
 
+        // Many transactions in one request (gateways that collect many sensors' evidence, load
+        // generators): the same framing as peer gossip, one result per transaction, in order.
+        router.post("/v1/txs") { request, _ -> Response in
+            let body = try await collect(request, limit: limit, logger: logger, route: "/v1/txs", node: node)
+            let items: [[UInt8]]
+            switch PeerFraming.unframe(body, maxItems: 10_000) {
+            case .failure(let error): return refuse(.badRequest, "\(error.description) (a batch is 4-byte big-endian lengths, each followed by a transaction's wire bytes)", logger, node, "/v1/txs")
+            case .success(let list): items = list
+            }
+            let results: [JSONValue] = items.map { wire in
+                do throws(AdmissionError) {
+                    return .object(JSONObject([("id", .string(try node.submit(wire))), ("status", .string("pending"))]))
+                } catch {
+                    return .object(JSONObject([("status", .string("refused")), ("code", .string(error.code)), ("error", .string(error.description))]))
+                }
+            }
+            return json(.ok, .object(JSONObject([("results", .array(results))])))
+        }
+
         router.get("/v1/tx/:id") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""
             if let stored = try? node.store.transaction(id: id) {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Ledger
+import Node
 import NIOCore
 import NIOHTTP1
 
@@ -105,6 +106,22 @@ enum LedgerClient {
     static func height(_ url: String) async throws -> Int64 {
         guard let h = (try await status(url))["height"] as? NSNumber else { throw UserFacingError(message: "\(url): status has no height") }
         return h.int64Value
+    }
+
+    /// POSTs signed transactions in one batch (`/v1/txs`); per transaction, whether it is in
+    /// the mempool (or was already), else the refusal's code.
+    static func submitBatch(_ wires: [[UInt8]], to url: String) async throws -> [String?] {
+        var request = HTTPClientRequest(url: url + "/v1/txs")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: PeerFraming.frame(wires)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        guard response.status == .ok, let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any],
+              let results = object["results"] as? [[String: Any]], results.count == wires.count else {
+            throw UserFacingError(message: "\(url)/v1/txs: HTTP \(response.status.code)")
+        }
+        return results.map { $0["status"] as? String == "pending" ? nil : ($0["code"] as? String ?? "refused") }
     }
 
     /// POSTs a signed transaction; returns the HTTP status and the JSON reply's id or error.

@@ -31,8 +31,8 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Devnet directory (default: a new temporary one).")
     var dir: String?
 
-    @Option(help: "Transactions in flight at most.")
-    var inFlight = 512
+    @Option(help: "Milliseconds between a sender's batches (one sender per node, one batch in flight each).")
+    var batchMs = 5
 
     func run() async throws {
         #if DEBUG
@@ -55,7 +55,7 @@ struct LedgerBench: AsyncParsableCommand {
         var results: [(rate: Int, offered: Int, committed: Int, perSecond: Double, p50: Double, p99: Double, refused: Int)] = []
         for rate in steps {
             let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent)
-            let run = try await LedgerLoad(urls: devnet.urls, inFlight: inFlight).run(txs, rate: rate, seconds: duration)
+            let run = try await LedgerLoad(urls: devnet.urls, batchMs: batchMs).run(txs, rate: rate, seconds: duration)
             results.append((rate, txs.count, run.committedInWindow, run.committedPerSecond, run.p50, run.p99, run.refused))
             say(String(format: "  offered %5d tx/s: committed %7.0f tx/s, submit→commit p50 %6.0f ms, p99 %6.0f ms, refused (retried) %d",
                          rate, run.committedPerSecond, run.p50 * 1000, run.p99 * 1000, run.refused))

@@ -2,13 +2,15 @@ import Foundation
 import Ledger
 import Synchronization
 
-/// Offers transactions to a devnet at a fixed rate (round-robin over the nodes, bounded in
-/// flight, a refused one retried after 50 ms as a well-behaved client would) while watching
-/// the chain from the first node: each transaction's latency is from its first submission to
-/// the moment its block is seen committed.
+/// Offers transactions to a devnet at a fixed rate, round-robin over the nodes: one sender per
+/// node posts, every `batchMs`, the transactions that have come due as one `/v1/txs` batch
+/// (one batch in flight per node: a slow node gets bigger batches, not more connections); a
+/// refused one (mempool full, nonce ahead of what the node has seen yet) is offered again
+/// 50 ms later. The chain is watched from the first node: each transaction's latency runs from
+/// the moment it came due (batching delay included) to the moment its block is seen committed.
 struct LedgerLoad {
     let urls: [String]
-    let inFlight: Int
+    let batchMs: Int
 
     struct Outcome {
         var committedInWindow: Int
@@ -23,7 +25,6 @@ struct LedgerLoad {
             var submitted: [String: Double] = [:]
             var committed: [String: Double] = [:]
             var refused = 0
-            var inFlight = 0
         }
         let state = Mutex(State())
     }
@@ -35,23 +36,34 @@ struct LedgerLoad {
         let startHeight = try await LedgerClient.height(urls[0])
         let ids = Set(txs.map(\.id))
         let watcher = Task { try await watch(from: startHeight + 1, ids: ids, book: book, now: now) }
+        let items = txs.enumerated().map { n, tx in (due: Double(n) / Double(rate), id: tx.id, wire: tx.wireBytes) }
+        let batchMs = self.batchMs, deadline = Double(seconds) + 30
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (n, tx) in txs.enumerated() {
-                let due = Double(n) / Double(rate)
-                let wait = due - now()
-                if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
-                while book.state.withLock({ $0.inFlight }) >= inFlight { try await Task.sleep(for: .milliseconds(1)) }
-                book.state.withLock { $0.inFlight += 1 }
-                let url = urls[n % urls.count], id = tx.id, wire = tx.wireBytes
+            for (k, url) in urls.enumerated() {
+                let mine = stride(from: k, to: items.count, by: urls.count).map { items[$0] }
                 group.addTask {
-                    defer { book.state.withLock { $0.inFlight -= 1 } }
-                    let first = now()
-                    book.state.withLock { $0.submitted[id] = first }
-                    while now() < Double(seconds) + 30 {
-                        let status = (try? await LedgerClient.submit(wire, to: url))?.status ?? 0
-                        if status == 202 || status == 409 { return }
-                        book.state.withLock { $0.refused += 1 }
-                        try await Task.sleep(for: .milliseconds(50))
+                    var next = 0
+                    var again: [(at: Double, due: Double, id: String, wire: [UInt8])] = []
+                    while (next < mine.count || !again.isEmpty) && now() < deadline {
+                        let t = now()
+                        var batch: [(due: Double, id: String, wire: [UInt8])] = []
+                        while next < mine.count, mine[next].due <= t, batch.count < 5_000 { batch.append(mine[next]); next += 1 }
+                        let retry = again.filter { $0.at <= t }
+                        again.removeAll { $0.at <= t }
+                        batch += retry.map { ($0.due, $0.id, $0.wire) }
+                        if batch.isEmpty {
+                            try await Task.sleep(for: .milliseconds(batchMs))
+                            continue
+                        }
+                        book.state.withLock { s in for b in batch where s.submitted[b.id] == nil { s.submitted[b.id] = b.due } }
+                        let outcomes = (try? await LedgerClient.submitBatch(batch.map(\.wire), to: url)) ?? batch.map { _ in "unreachable" }
+                        for (b, code) in zip(batch, outcomes) {
+                            guard let code, code != "duplicate", code != "replay" else { continue }
+                            book.state.withLock { $0.refused += 1 }
+                            again.append((now() + 0.05, b.due, b.id, b.wire))
+                        }
+                        let spent = now() - t
+                        if spent * 1000 < Double(batchMs) { try await Task.sleep(for: .milliseconds(max(1, batchMs - Int(spent * 1000)))) }
                     }
                 }
             }
