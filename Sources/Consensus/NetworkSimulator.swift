@@ -42,6 +42,8 @@ public struct NetworkSimulator {
         public var crashes: [(node: Int, atNs: Int64, restartNs: Int64)] = []
         public var targetHeight: Int64 = 5
         public var limitNs: Int64 = 120_000_000_000
+        /// Heights per leader term (`TendermintCore.Configuration.termLength`).
+        public var termLength: Int64 = 1
 
         public init(seed: UInt64) { self.seed = seed }
     }
@@ -69,8 +71,10 @@ public struct NetworkSimulator {
         let ids = (0..<n).map { "n\($0)" }
         let set = ValidatorSet(zip(ids, config.powers).map { Validator(id: $0, power: $1) })
         let signer = SimulatedSigner()
+        var settings = TendermintCore.Configuration()
+        settings.termLength = config.termLength
         var cores = ids.map { id in
-            TendermintCore(id: id, validators: set, signer: signer,
+            TendermintCore(id: id, validators: set, signer: signer, configuration: settings,
                            makeBlock: { h, r, previous in
                                Block(height: h, previousHash: previous?.block.hash ?? [], proposer: id, timeNs: h * 1_000_000_000,
                                      transactions: [Array("tx \(id) \(h) \(r)".utf8)], lastCommit: previous?.precommits ?? [])

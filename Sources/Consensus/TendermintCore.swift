@@ -16,6 +16,8 @@ public struct TendermintCore: Sendable {
         /// Pause after a decision before round 0 of the next height (CometBFT's
         /// `timeout_commit`): batches transactions into fewer blocks. 0: start at once.
         public var commitWaitNs: Int64 = 0
+        /// Heights in a leader's term (DESIGN.md section 5); see `proposer(round:)`.
+        public var termLength: Int64 = 1
 
         public init() {}
     }
@@ -73,6 +75,19 @@ public struct TendermintCore: Sendable {
         self.didDecide = didDecide
         height = startHeight
         if let lastCommit { commits = [lastCommit] }
+    }
+
+    /// The proposer of round `r` at the current height. A term's first height goes by
+    /// descending trust from the highest (round r: the r-th validator); at its other heights
+    /// the term's leader — whoever proposed the block committed at the height before — proposes
+    /// round 0 and the validators after it in trust order the rounds after. A leader that
+    /// crashes costs one round change, after which the next validator leads the rest of the term.
+    public func proposer(round r: Int64) -> String {
+        let order = validators.order, n = Int64(order.count)
+        let termStart = height <= 1 || (height - 1) % max(1, configuration.termLength) == 0
+        guard !termStart, let last = commits.last, last.block.height == height - 1,
+              let leader = order.firstIndex(of: last.block.proposer) else { return order[Int(r % n)] }
+        return order[Int((Int64(leader) + r) % n)]
     }
 
     /// The validator set that will vote at `height` (a later height than the current one).
@@ -161,7 +176,7 @@ public struct TendermintCore: Sendable {
     private mutating func startRound(_ r: Int64) -> [ConsensusEffect] {
         round = r
         step = .propose
-        if validators.proposer(round: r) == id {
+        if proposer(round: r) == id {
             let block = validValue ?? makeBlock(height, r, commits.last)
             var proposal = Proposal(height: height, round: r, validRound: validRound, block: block, proposer: id, signature: [])
             proposal.signature = signer.sign(proposal.signedBytes, as: id)
@@ -183,7 +198,7 @@ public struct TendermintCore: Sendable {
     }
 
     private mutating func accept(_ p: Proposal) {
-        guard p.height == height, p.round >= 0, p.proposer == validators.proposer(round: p.round), proposals[p.round] == nil,
+        guard p.height == height, p.round >= 0, p.proposer == proposer(round: p.round), proposals[p.round] == nil,
               p.block.height == height, signer.verify(p.signature, of: p.signedBytes, by: p.proposer) else { return }
         proposals[p.round] = p
     }

@@ -33,6 +33,10 @@ public struct LedgerParameters: Sendable, Equatable, Codable {
     public var expectedBlocksMax: Int64 = 2
     public var expectedBlocksMin: Int64 = 1
     public var productionDivisor: Int64 = 10
+    /// Consensus: heights a leader's term lasts (DESIGN.md section 5). A term's first height
+    /// starts with the highest-trust validator; the validator whose block is committed there
+    /// (or later in the term, after a failure) proposes first at the term's next heights.
+    public var termLength: Int64 = 100
 
     public init() {}
 
@@ -45,7 +49,7 @@ public struct LedgerParameters: Sendable, Equatable, Codable {
         ("arbitration_blocks", \.arbitrationBlocks), ("false_report_trust_penalty_milli", \.falseReportTrustPenaltyMilli),
         ("evidence_grace_ns", \.evidenceGraceNs), ("equivocation_penalty", \.equivocationPenalty),
         ("equivocation_trust_slash_permille", \.equivocationTrustSlashPermille), ("expected_blocks_max", \.expectedBlocksMax),
-        ("expected_blocks_min", \.expectedBlocksMin), ("production_divisor", \.productionDivisor),
+        ("expected_blocks_min", \.expectedBlocksMin), ("production_divisor", \.productionDivisor), ("term_length", \.termLength),
     ]
 
     /// The parameters as (name, value) pairs, in the genesis file's spelling and order.
@@ -77,5 +81,6 @@ public struct LedgerParameters: Sendable, Equatable, Codable {
         try need((0...1000).contains(equivocationTrustSlashPermille), "equivocation_trust_slash_permille", "must be 0…1000")
         try need(expectedBlocksMax >= 1 && expectedBlocksMin >= 1, "expected_blocks_max", "expected block counts must be ≥ 1")
         try need(productionDivisor >= 1, "production_divisor", "d must be ≥ 1")
+        try need(termLength >= 1, "term_length", "must be ≥ 1")
     }
 }

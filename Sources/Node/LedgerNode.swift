@@ -90,6 +90,7 @@ public actor LedgerNode {
         settings.resendNs = configuration.timeouts.resendMs * 1_000_000
         settings.retainedCommits = 4
         settings.commitWaitNs = configuration.timeouts.commitWaitMs * 1_000_000
+        settings.termLength = application.read { $0.parameters.termLength }
         let app = application, sink = sink
         core = TendermintCore(id: configuration.id, validators: validators, signer: signer, configuration: settings, startHeight: height,
                               lastCommit: last > 0 ? (try? store.commit(at: last)) ?? nil : nil,

@@ -45,6 +45,8 @@ struct SimulationTests {
             c.byzantine = [node: behaviour]
             faults.append("n\(node) \(behaviour.rawValue)")
         }
+        c.termLength = [1, 2, 3, 100][Int.random(in: 0..<4, using: &rng)]
+        faults.append("terms of \(c.termLength)")
         c.targetHeight = 4
         c.limitNs = 300_000_000_000
         return (c, "seed \(seed) (\(n) validators): " + faults.joined(separator: "; "))
@@ -72,6 +74,32 @@ struct SimulationTests {
         c.byzantine = [0: .doubleVote]
         let r = NetworkSimulator.run(c)
         #expect(r.problems.isEmpty && r.equivocationsSeen > 0)
+    }
+
+    @Test("A crashed term leader costs one round change; the next validator by trust leads the rest of the term")
+    func leaderTakeover() {
+        var c = NetworkSimulator.Configuration(seed: 3)
+        c.powers = [300, 250, 250, 200]  // n0 leads, with less than a third of the power
+        c.crashes = [(node: 0, atNs: 0, restartNs: 60_000_000_000)]  // the highest-trust validator is down for the first minute
+        c.targetHeight = 8
+        c.termLength = 100
+        let r = NetworkSimulator.run(c)
+        #expect(r.problems.isEmpty, "\(r.problems)")
+        // (n0's proposal for height 1 may leave before it goes down.) The first height n0 should
+        // lead after going down changes round once; n1 then leads every height of the term.
+        let commits = Array(r.commits[1].prefix(8))
+        #expect(commits.count == 8)
+        #expect(commits.filter { $0.round > 0 }.count == 1, "\(commits.map(\.round))")
+        let takeover = commits.firstIndex { $0.round > 0 } ?? 0
+        #expect(commits[takeover...].allSatisfy { $0.block.proposer == "n1" })
+        // Terms of one height: every height starts with n0 again and changes round.
+        c.termLength = 1
+        let perHeight = NetworkSimulator.run(c)
+        #expect(perHeight.problems.isEmpty && perHeight.commits[1].dropFirst().prefix(7).allSatisfy { $0.round == 1 })
+        // Terms of three: each term's first height asks n0 first again (heights 4 and 7), the others go to n1 at once.
+        c.termLength = 3
+        let terms = NetworkSimulator.run(c).commits[1].prefix(8).map(\.round)
+        #expect(terms.count == 8 && terms[3] == 1 && terms[6] == 1 && [terms[4], terms[5], terms[7]] == [0, 0, 0], "\(terms)")
     }
 
     @Test("A run replays exactly from its seed")
