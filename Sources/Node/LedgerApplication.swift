@@ -68,6 +68,14 @@ public final class LedgerApplication: Sendable {
 
     public func isPending(_ id: String) -> Bool { state.withLock { $0.mempool.contains(id) } }
 
+    /// The nonce `account`'s next transaction needs: after its committed and pending ones.
+    public func nextNonce(of account: String) -> UInt64 {
+        state.withLock { s in
+            let committed = s.contract.accounts[account]?.nonce ?? 0
+            return max(committed, s.mempool.bySigner[account]?.keys.max() ?? 0) + 1
+        }
+    }
+
     // MARK: Admission
 
     /// Checks and admits a transaction in wire form; returns its id.

@@ -24,6 +24,8 @@ public actor LedgerNode {
     let logger: Logger
     let metrics = NodeMetrics()
     var core: TendermintCore
+    /// Conflicting vote pairs of the core already turned into `equivocation` transactions.
+    var reportedEquivocations = 0
     /// When the current height began (monotonic ns): how long it has waited for transactions.
     var heightStartedNs = DispatchTime.now().uptimeNanoseconds
     let startedAt = ContinuousClock.now
@@ -134,6 +136,27 @@ public actor LedgerNode {
         }
         metrics.round.record(core.round)
         metrics.mempool.record(application.mempoolCount)
+        if core.equivocations.count > reportedEquivocations { reportEquivocations() }
+    }
+
+    /// Two conflicting signed votes by one validator are proof (DESIGN.md section 5): each pair
+    /// the core saw is submitted, signed by this validator, as an `equivocation` transaction,
+    /// which slashes the offender's deposit and trust once the block carrying it commits (the
+    /// contract punishes one (validator, height, round, step) once, whoever reports it first).
+    func reportEquivocations() {
+        for (first, second) in core.equivocations[reportedEquivocations...] {
+            let offender = first.vote.validator
+            do {
+                let tx = try Transaction(signer: configuration.id, nonce: application.nextNonce(of: configuration.id),
+                                         body: .equivocation(first: first, second: second)).signed(by: signer.key)
+                let id = try submit(tx.wireBytes)
+                logger.warning("validator equivocated; evidence submitted", metadata: [
+                    "validator": "\(offender)", "height": "\(first.vote.height)", "round": "\(first.vote.round)", "tx": "\(id)"])
+            } catch {
+                logger.notice("equivocation evidence not submitted", metadata: ["validator": "\(offender)", "error": "\(error)"])
+            }
+        }
+        reportedEquivocations = core.equivocations.count
     }
 
     nonisolated func schedule(_ timeout: Timeout, afterNs: Int64) {

@@ -18,6 +18,9 @@ public enum NodeAPI {
         let router = Router()
         let limit = node.configuration.maxBodyBytes
         let app = node.application
+        // A peer's batch holds at most a proposal of the largest block (32 MiB of transactions)
+        // and its votes, or a gossip batch; anything bigger is refused unread (413).
+        let peerLimit = 40 << 20
 
         router.post("/v1/tx") { request, _ -> Response in
             let body = try await collect(request, limit: limit, logger: logger, route: "/v1/tx", node: node)
@@ -141,7 +144,7 @@ public enum NodeAPI {
         }
 
         router.post("/v1/peer/messages") { request, _ -> Response in
-            let body = try await collect(request, limit: 256 << 20, logger: logger, route: "/v1/peer/messages", node: node)
+            let body = try await collect(request, limit: peerLimit, logger: logger, route: "/v1/peer/messages", node: node)
             switch PeerFraming.unframe(body) {
             case .failure(let error): return refuse(.badRequest, error.description, logger, node, "/v1/peer/messages")
             case .success(let items):
@@ -151,7 +154,7 @@ public enum NodeAPI {
             }
         }
         router.post("/v1/peer/transactions") { request, _ -> Response in
-            let body = try await collect(request, limit: 256 << 20, logger: logger, route: "/v1/peer/transactions", node: node)
+            let body = try await collect(request, limit: peerLimit, logger: logger, route: "/v1/peer/transactions", node: node)
             switch PeerFraming.unframe(body) {
             case .failure(let error): return refuse(.badRequest, error.description, logger, node, "/v1/peer/transactions")
             case .success(let items):

@@ -12,13 +12,13 @@ import Testing
 /// The HTTP API of a real one-validator node (it commits alone), in process.
 @Suite("Node HTTP API")
 struct NodeAPITests {
-    static func withNode(_ body: @Sendable (any TestClientProtocol, LedgerNode) async throws -> Void) async throws {
+    static func withNode(extraAccounts: [Devnet.DevAccount] = [], _ body: @Sendable (any TestClientProtocol, LedgerNode) async throws -> Void) async throws {
         let dir = NSTemporaryDirectory() + "trustband-node-api-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var timeouts = NodeConfiguration.Timeouts()
         timeouts.commitWaitMs = 20
         let configs = try Devnet.create(directory: dir, nodes: 1, basePort: 0,
-                                        devAccounts: [.init(id: "user-1", role: .pu, deposit: 100, balance: 10_000)], timeouts: timeouts)
+                                        devAccounts: [.init(id: "user-1", role: .pu, deposit: 100, balance: 10_000)] + extraAccounts, timeouts: timeouts)
         var configuration = try NodeConfiguration.load(path: configs[0])
         configuration.maxBodyBytes = 64 * 1024
         let logger = Logger(label: "test.node")
@@ -134,6 +134,39 @@ struct NodeAPITests {
             #expect(status.validators.isQuorum(commit.signedPower(in: status.validators, signer: TestVerifier(node: node))))
         }
     }
+
+    @Test("two conflicting votes by a validator become an equivocation transaction that slashes its deposit and trust")
+    func equivocationIsPunished() async throws {
+        // val-2 votes with trust 160 against v1's 500: v1 alone still commits.
+        try await Self.withNode(extraAccounts: [.init(id: "val-2", role: .validator, deposit: 60, balance: 0)]) { client, node in
+            func account() async throws -> [String: Any] {
+                try JSONSerialization.jsonObject(with: Data(try await Self.get(client, "/v1/accounts/val-2").1.utf8)) as? [String: Any] ?? [:]
+            }
+            let before = try await account()
+            #expect(before["deposit"] as? Int == 60 && before["validator"] as? Bool == true)
+            let (_, status) = try await Self.get(client, "/v1/status")
+            let height = try #require(((try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])?["height"] as? NSNumber)?.int64Value)
+            // Prevotes for two different blocks at the next heights (one of them is current when they arrive).
+            var messages: [[UInt8]] = []
+            for h in (height + 1)...(height + 3) {
+                for hash in [Array(repeating: UInt8(1), count: 32), Array(repeating: UInt8(2), count: 32)] {
+                    let vote = ConsensusVote(step: .prevote, height: h, round: 0, blockHash: hash, validator: "val-2")
+                    let signed = SignedVote(vote: vote, signature: Array(try DevKeys.signing("val-2").signature(for: vote.canonicalBytes)))
+                    messages.append(ConsensusMessage.vote(signed).wireBytes)
+                }
+            }
+            let (code, _) = try await Self.post(client, PeerFraming.frame(messages), path: "/v1/peer/messages")
+            #expect(code == .noContent)
+            var after: [String: Any] = [:]
+            for _ in 0..<200 {
+                after = try await account()
+                if after["deposit"] as? Int != 60 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // The penalty (500) takes the whole deposit; half the trust goes, so val-2 drops out of the set.
+            #expect(after["deposit"] as? Int == 0 && (after["trust_milli"] as? Int ?? .max) <= 80_000, "val-2 not slashed: \(after)")
+        }
+    }
 }
 
 /// Verifies with the node's validator keys as the contract holds them.
@@ -145,4 +178,5 @@ struct TestVerifier: MessageSigner {
         guard let raw = keys[validator], let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
         return key.isValidSignature(signature, for: bytes)
     }
+
 }
