@@ -18,9 +18,9 @@ public enum NodeAPI {
         let router = Router()
         let limit = node.configuration.maxBodyBytes
         let app = node.application
-        // A peer's batch holds at most a proposal of the largest block (32 MiB of transactions)
-        // and its votes, or a gossip batch; anything bigger is refused unread (413).
-        let peerLimit = 40 << 20
+        // A peer's batch is under 16 MiB plus one last message, at most a proposal of the largest
+        // block (32 MiB of transactions, PeerTransport/makeBlock); anything bigger is refused unread (413).
+        let peerLimit = 64 << 20
 
         router.post("/v1/tx") { request, _ -> Response in
             let body = try await collect(request, limit: limit, logger: logger, route: "/v1/tx", node: node)
