@@ -69,7 +69,13 @@ extension Contract {
     /// A case has its verdict: it joins the decided chain and leaves the open list.
     mutating func caseDecided(_ c: Int) {
         decisionOrder.append(c)
-        chains.openCases.removeAll { $0 == c }
+        // Open cases are ascending: find by bisection (decisions come in bursts at deadlines).
+        var lo = 0, hi = chains.openCases.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if chains.openCases[mid] < c { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < chains.openCases.count, chains.openCases[lo] == c { chains.openCases.remove(at: lo) }
         chains.openCaseDigests[c] = nil
         chains.decidedCases.add { Self.write(cases[c], &$0) }
     }

@@ -16,11 +16,11 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Validators.")
     var nodes = 4
 
-    @Option(help: "Offered rates, transactions per second, comma-separated.")
+    @Option(help: "Offered rates, transactions per second, comma-separated (one devnet: the state grows from rate to rate).")
     var rates = "500,1000,2000"
 
-    @Option(help: "Seconds per rate.")
-    var duration = 10
+    @Option(help: "Seconds per rate (the issue's target is sustained for 30 s).")
+    var duration = 30
 
     @Option(help: "Percent of evidence transactions (the rest are demands).")
     var evidencePercent = 50
