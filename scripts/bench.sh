@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks in a release build, each printing our figure beside a peer's on the same input.
-# Usage: scripts/bench.sh [convert|psd|contract|ledger|agent] [options…]
+# Usage: scripts/bench.sh [convert|psd|contract|ed25519|ledger|agent] [options…]
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 ensure_everything
