@@ -82,23 +82,31 @@ public final class LedgerApplication: Sendable {
     public func admit(wire: [UInt8]) throws(AdmissionError) -> String {
         let signed: SignedTransaction
         do { signed = try SignedTransaction(wire: wire) } catch { throw .malformed("\(error)") }
-        let id = signed.id
-        // The signature check (the expensive part) runs outside the lock, on a snapshot.
-        let contract = state.withLock { $0.contract }
+        let id = signed.id, tx = signed.transaction
+        // Refusals that need no signature check first; then the check (the expensive part)
+        // outside the lock, on a snapshot.
+        let (contract, cheap) = state.withLock { s in
+            (s.contract, s.mempool.cheapRefusal(id: id, signer: tx.signer, nonce: tx.nonce, stateNonce: s.contract.accounts[tx.signer]?.nonce ?? 0))
+        }
+        if let cheap { throw Self.admissionError(cheap) }
         do { try contract.checkSignature(signed) } catch { throw .rejected("\(error)") }
         let stateNonce = contract.accounts[signed.transaction.signer]?.nonce ?? 0
         return try state.withLock { s throws(AdmissionError) -> String in
             do throws(Mempool.Refusal) {
                 try s.mempool.add(Mempool.Entry(id: id, signed: signed, wire: wire), stateNonce: max(stateNonce, s.contract.accounts[signed.transaction.signer]?.nonce ?? 0))
             } catch {
-                switch error {
-                case .duplicate: throw .duplicate(error.description)
-                case .nonceUsed: throw .replay(error.description)
-                case .nonceTooFar: throw .nonceTooFar(error.description)
-                case .accountFull, .full: throw .full(error.description)
-                }
+                throw Self.admissionError(error)
             }
             return id
+        }
+    }
+
+    static func admissionError(_ refusal: Mempool.Refusal) -> AdmissionError {
+        switch refusal {
+        case .duplicate: return .duplicate(refusal.description)
+        case .nonceUsed: return .replay(refusal.description)
+        case .nonceTooFar: return .nonceTooFar(refusal.description)
+        case .accountFull, .full: return .full(refusal.description)
         }
     }
 

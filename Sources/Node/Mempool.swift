@@ -72,6 +72,18 @@ public struct Mempool: Sendable {
         return bySigner[signer]?[nonce]?.wire == wire
     }
 
+    /// What `add` would refuse without looking at the signature (a transaction already here or
+    /// committed, a nonce too far ahead, no room): checked first, so that a late gossip copy of
+    /// a transaction costs no Ed25519 check.
+    public func cheapRefusal(id: String, signer: String, nonce: UInt64, stateNonce: UInt64) -> Refusal? {
+        if ids[id] != nil { return .duplicate(id: id) }
+        if nonce <= stateNonce { return .nonceUsed(signer: signer, nonce: nonce, stateNonce: stateNonce) }
+        if nonce - stateNonce > UInt64(limits.maxPerAccount) { return .nonceTooFar(signer: signer, nonce: nonce, stateNonce: stateNonce) }
+        if let existing = bySigner[signer]?[nonce] { return .duplicate(id: existing.id) }
+        if ids.count >= limits.maxTransactions { return .full(transactions: ids.count, bytes: bytes) }
+        return nil
+    }
+
     /// Takes a transaction whose signature the caller has checked; `stateNonce` is the
     /// signer's last committed nonce.
     public mutating func add(_ entry: Entry, stateNonce: UInt64) throws(Refusal) {

@@ -37,6 +37,15 @@ struct MempoolTests {
         try pool.add(Self.entry("b", 1), stateNonce: 0)
         #expect(throws: Mempool.Refusal.full(transactions: 3, bytes: 300)) { try pool.add(Self.entry("c", 1), stateNonce: 0) }
         #expect(pool.count == 3 && pool.bytes == 300)
+        // The same refusals before any signature is checked.
+        #expect(pool.cheapRefusal(id: "a-6", signer: "a", nonce: 6, stateNonce: 5) == .duplicate(id: "a-6"))
+        #expect(pool.cheapRefusal(id: "x", signer: "a", nonce: 5, stateNonce: 5) == .nonceUsed(signer: "a", nonce: 5, stateNonce: 5))
+        #expect(pool.cheapRefusal(id: "x", signer: "a", nonce: 9, stateNonce: 5) == .nonceTooFar(signer: "a", nonce: 9, stateNonce: 5))
+        #expect(pool.cheapRefusal(id: "x", signer: "a", nonce: 7, stateNonce: 5) == .duplicate(id: "a-7"))
+        #expect(pool.cheapRefusal(id: "c-1", signer: "c", nonce: 1, stateNonce: 0) == .full(transactions: 3, bytes: 300))
+        var roomy = Mempool()
+        #expect(roomy.cheapRefusal(id: "c-1", signer: "c", nonce: 1, stateNonce: 0) == nil)
+        try roomy.add(Self.entry("c", 1), stateNonce: 0)
     }
 
     @Test("prune drops what the state has committed; remove drops one")
