@@ -171,13 +171,16 @@ public final class LedgerApplication: Sendable {
             s.stateHash = contract.stateHash
             s.mempool.prune { contract.accounts[$0]?.nonce ?? 0 }
             let future = ValidatorSet(trustOf: contract)
+            // The set that signed this height checks the next block's `lastCommit`.
+            if let signed = s.upcomingValidators[c.block.height] { s.verifyingValidators = signed }
             s.upcomingValidators = s.upcomingValidators.filter { $0.key > c.block.height }
             s.upcomingValidators[c.block.height + 2] = future
             return (execution.receipts, contract, s.stateHash, future)
         }
     }
 
-    /// The set that signed the last commit (to check the next block's `lastCommit`).
+    /// The set that signed the last commit (to check the next block's `lastCommit`); after
+    /// a restart (then each commit carries it forward from the sets it was given).
     public func setVerifyingValidators(_ set: ValidatorSet) { state.withLock { $0.verifyingValidators = set } }
 
     /// The set that votes at `height` (after a restart: the next two heights', from the store).

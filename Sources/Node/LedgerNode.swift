@@ -304,8 +304,7 @@ final class CommitSink: Sendable {
             return nil
         }
         do {
-            try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future, snapshot: nil))
-            if let signed = try store.validators(at: height) { application.setVerifyingValidators(signed) }
+            try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future))
         } catch {
             // The store is the node's memory: without it the node must not go on voting.
             logger.critical("cannot write block; stopping", metadata: ["height": "\(height)", "error": "\(error)"])

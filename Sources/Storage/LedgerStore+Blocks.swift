@@ -12,16 +12,13 @@ public struct CommittedHeight: Sendable {
     public var transactions: [(id: String, kind: String, signer: String, events: [String])]
     /// The validator set that votes at `commit.block.height + 2`.
     public var futureValidators: ValidatorSet
-    /// A snapshot of the state after this height, now and then.
-    public var snapshot: [UInt8]?
 
     public init(commit: Commit, stateHash: String, transactions: [(id: String, kind: String, signer: String, events: [String])],
-                futureValidators: ValidatorSet, snapshot: [UInt8]?) {
+                futureValidators: ValidatorSet) {
         self.commit = commit
         self.stateHash = stateHash
         self.transactions = transactions
         self.futureValidators = futureValidators
-        self.snapshot = snapshot
     }
 }
 
@@ -66,7 +63,6 @@ extension LedgerStore {
         let wire = Data(h.commit.wireBytes), hash = Data(h.commit.block.hash)
         let members = Self.encode(h.futureValidators)
         let txs = h.transactions.map { ($0.id, $0.kind, $0.signer, $0.events.joined(separator: "\n")) }
-        let snapshot = h.snapshot.map { Data($0) }
         try write("append block \(height)") { db in
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM block") ?? 0
             guard height == last + 1 else { throw StorageError.notContiguous(expected: last + 1, got: height) }
@@ -77,10 +73,6 @@ extension LedgerStore {
                                arguments: [tx.0, height, position, tx.1, tx.2, tx.3])
             }
             try db.execute(sql: "INSERT OR REPLACE INTO validator_set (height, members) VALUES (?, ?)", arguments: [height + 2, members])
-            if let snapshot {
-                try db.execute(sql: "INSERT OR REPLACE INTO snapshot (height, state_hash, state) VALUES (?, ?, ?)", arguments: [height, h.stateHash, snapshot])
-                try db.execute(sql: "DELETE FROM snapshot WHERE height < ?", arguments: [height])
-            }
         }
     }
 

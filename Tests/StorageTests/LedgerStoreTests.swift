@@ -26,9 +26,10 @@ struct LedgerStoreTests {
                 let c = Self.commit(h, previous: previous)
                 previous = c.block.hash
                 try store.append(CommittedHeight(commit: c, stateHash: "s\(h)", transactions: [(id: "t\(h)", kind: "demand", signer: "u", events: ["e\(h)"])],
-                                                 futureValidators: ValidatorSet([Validator(id: "v1", power: h)]), snapshot: h == 4 ? [7, 7] : nil))
+                                                 futureValidators: ValidatorSet([Validator(id: "v1", power: h)])))
+                if h == 4 { try store.writeSnapshot(height: 4, stateHash: "s4", state: [7, 7]) }
             }
-            #expect(throws: StorageError.self) { try store.append(CommittedHeight(commit: Self.commit(7, previous: []), stateHash: "", transactions: [], futureValidators: set, snapshot: nil)) }
+            #expect(throws: StorageError.self) { try store.append(CommittedHeight(commit: Self.commit(7, previous: []), stateHash: "", transactions: [], futureValidators: set)) }
         }
         let store = try LedgerStore(path: path)
         #expect(try store.lastHeight() == 5)
