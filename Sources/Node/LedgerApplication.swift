@@ -2,6 +2,7 @@ import Consensus
 import Crypto
 import Foundation
 import Ledger
+import Storage
 import Synchronization
 
 /// The contract behind consensus: builds blocks from the mempool, judges proposed blocks by
@@ -14,6 +15,8 @@ public final class LedgerApplication: Sendable {
         var valid: Bool
         var contract: Contract
         var receipts: [(id: String, kind: String, signer: String, events: [String])]
+        /// What the block's end did (round closings, case deadlines…).
+        var endEvents: [String] = []
     }
 
     struct State: Sendable {
@@ -132,11 +135,10 @@ public final class LedgerApplication: Sendable {
                     s.noteRejected(entry.id, Rejection(code: error.code, reason: "\(error)"))
                 }
             }
-            let events = contract.endBlock(context)
-            if !events.isEmpty { receipts.append(("block-\(height)", "end_block", proposerID, events)) }
+            let endEvents = contract.endBlock(context)
             let block = Block(height: height, previousHash: s.lastHash, proposer: proposerID, timeNs: time, transactions: included,
                               lastCommit: previous?.precommits ?? [], validatorsHash: s.upcomingValidators[height]?.hash ?? [])
-            s.executions[block.hash] = Execution(valid: true, contract: contract, receipts: receipts)
+            s.executions[block.hash] = Execution(valid: true, contract: contract, receipts: receipts, endEvents: endEvents)
             return block
         }
     }
@@ -155,10 +157,9 @@ public final class LedgerApplication: Sendable {
 
     /// Commits a decided block: adopts its executed state, prunes the mempool. Returns what
     /// the store must record (nil if this height is already committed), with the validator
-    /// set the new state gives height + 2.
+    /// set the new state gives height + 2, and the new state.
     @discardableResult
-    public func commit(_ c: Commit) -> (receipts: [(id: String, kind: String, signer: String, events: [String])], contract: Contract, stateHash: String,
-                                        futureValidators: ValidatorSet)? {
+    public func commit(_ c: Commit) -> (height: CommittedHeight, contract: Contract)? {
         state.withLock { s in
             guard c.block.height == s.contract.height + 1 else { return nil }
             let execution = s.executions[c.block.hash] ?? judge(c.block, s)
@@ -175,7 +176,8 @@ public final class LedgerApplication: Sendable {
             if let signed = s.upcomingValidators[c.block.height] { s.verifyingValidators = signed }
             s.upcomingValidators = s.upcomingValidators.filter { $0.key > c.block.height }
             s.upcomingValidators[c.block.height + 2] = future
-            return (execution.receipts, contract, s.stateHash, future)
+            return (CommittedHeight(commit: c, stateHash: s.stateHash, transactions: execution.receipts, endEvents: execution.endEvents,
+                                    futureValidators: future), contract)
         }
     }
 
@@ -214,9 +216,8 @@ public final class LedgerApplication: Sendable {
             }
             receipts.append((id, signed.transaction.kind, signed.transaction.signer, receipt.events))
         }
-        let events = contract.endBlock(context)
-        if !events.isEmpty { receipts.append(("block-\(block.height)", "end_block", block.proposer, events)) }
-        return Execution(valid: true, contract: contract, receipts: receipts)
+        let endEvents = contract.endBlock(context)
+        return Execution(valid: true, contract: contract, receipts: receipts, endEvents: endEvents)
     }
 }
 

@@ -299,20 +299,20 @@ final class CommitSink: Sendable {
     /// Returns the validator set for height + 2 (nil: keep the current one).
     func persist(_ c: Commit) -> ValidatorSet? {
         let height = c.block.height
-        guard let (receipts, contract, stateHash, future) = application.commit(c) else {
+        guard let (committed, contract) = application.commit(c) else {
             logger.critical("decided block does not apply to this node's state", metadata: ["height": "\(height)"])
             return nil
         }
         do {
-            try store.append(CommittedHeight(commit: c, stateHash: stateHash, transactions: receipts, futureValidators: future))
+            try store.append(committed)
         } catch {
             // The store is the node's memory: without it the node must not go on voting.
             logger.critical("cannot write block; stopping", metadata: ["height": "\(height)", "error": "\(error)"])
             exit(70)
         }
         signer.setKeys(application.validatorKeys)
-        if height % snapshotEvery == 0 { writeSnapshot(contract, height: height, stateHash: stateHash) }
-        return future
+        if height % snapshotEvery == 0 { writeSnapshot(contract, height: height, stateHash: committed.stateHash) }
+        return committed.futureValidators
     }
 
     /// Encodes and stores a snapshot off consensus's path (the state is a value: this copy

@@ -127,7 +127,7 @@ public enum NodeAPI {
             guard let height = context.parameters.get("height", as: Int64.self), let commit = try? node.store.commit(at: height) else {
                 return json(.notFound, .object(JSONObject([("error", .string("no such block"))])))
             }
-            return json(.ok, blockJSON(commit, stateHash: (try? node.store.stateHash(at: height)) ?? nil))
+            return json(.ok, blockJSON(commit, stored: (try? node.store.block(at: height)) ?? nil))
         }
         router.get("/v1/blocks/:height/commit") { _, context -> Response in
             guard let height = context.parameters.get("height", as: Int64.self), let wire = try? node.store.commitWire(at: height) else {
@@ -196,7 +196,7 @@ public enum NodeAPI {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func blockJSON(_ c: Commit, stateHash: String?) -> JSONValue {
+    static func blockJSON(_ c: Commit, stored: StoredBlock?) -> JSONValue {
         let txs: [JSONValue] = c.block.transactions.map { wire in
             guard let signed = try? SignedTransaction(wire: wire) else { return .null }
             return .object(JSONObject([("id", .string(signed.id)), ("type", .string(signed.transaction.kind)), ("signer", .string(signed.transaction.signer)),
@@ -205,8 +205,8 @@ public enum NodeAPI {
         return .object(JSONObject([
             ("height", .integer(c.block.height)), ("hash", .string(hex(c.block.hash))), ("previous_hash", .string(hex(c.block.previousHash))),
             ("proposer", .string(c.block.proposer)), ("time_ns", .integer(c.block.timeNs)), ("round", .integer(c.round)),
-            ("validators_hash", .string(hex(c.block.validatorsHash))), ("state_hash", stateHash.map { .string($0) } ?? .null),
-            ("transactions", .array(txs)),
+            ("validators_hash", .string(hex(c.block.validatorsHash))), ("state_hash", stored.map { .string($0.stateHash) } ?? .null),
+            ("transactions", .array(txs)), ("end_events", .array((stored?.endEvents ?? []).map { .string($0) })),
             ("precommits", .array(c.precommits.map { .object(JSONObject([("validator", .string($0.vote.validator)), ("signature", .string(hex($0.signature)))])) })),
         ]))
     }

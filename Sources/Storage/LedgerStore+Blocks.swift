@@ -3,21 +3,25 @@ import Foundation
 import GRDB
 import Ledger
 import Signal
+import Synchronization
 
 /// What a committed height writes, all at once.
 public struct CommittedHeight: Sendable {
     public var commit: Commit
     public var stateHash: String
-    /// The committed transactions: id, kind, signer, events.
+    /// The committed transactions: id (64 hex digits), kind, signer, events.
     public var transactions: [(id: String, kind: String, signer: String, events: [String])]
+    /// What the block's end did (round closings, case deadlines…).
+    public var endEvents: [String]
     /// The validator set that votes at `commit.block.height + 2`.
     public var futureValidators: ValidatorSet
 
     public init(commit: Commit, stateHash: String, transactions: [(id: String, kind: String, signer: String, events: [String])],
-                futureValidators: ValidatorSet) {
+                endEvents: [String] = [], futureValidators: ValidatorSet) {
         self.commit = commit
         self.stateHash = stateHash
         self.transactions = transactions
+        self.endEvents = endEvents
         self.futureValidators = futureValidators
     }
 }
@@ -39,6 +43,8 @@ public struct StoredBlock: Sendable, Equatable {
     public var stateHash: String
     public var timeNs: Int64
     public var transactionCount: Int
+    /// What the block's end did.
+    public var endEvents: [String]
 }
 
 extension LedgerStore {
@@ -57,22 +63,41 @@ extension LedgerStore {
         }
     }
 
-    /// Writes one committed height; refuses a height that does not follow the last one.
+    /// Writes one committed height; refuses a height that does not follow the last one, and
+    /// a transaction id that is not 64 hex digits. Heights are appended one at a time (the
+    /// node's commit path): the id batch is taken here and released after its write.
     public func append(_ h: CommittedHeight) throws(StorageError) {
         let height = h.commit.block.height
         let wire = Data(h.commit.wireBytes), hash = Data(h.commit.block.hash)
         let members = Self.encode(h.futureValidators)
-        let txs = h.transactions.map { ($0.id, $0.kind, $0.signer, $0.events.joined(separator: "\n")) }
+        let transactions = h.transactions, endEvents = h.endEvents.joined(separator: "\n")
+        var parsed: [TransactionKey] = []
+        parsed.reserveCapacity(transactions.count)
+        for tx in transactions {
+            guard let key = TransactionKey(hex: tx.id) else { throw .invalid(problem: "transaction id \"\(tx.id)\" is not 64 hex digits") }
+            parsed.append(key)
+        }
+        let keys = parsed
+        let located = keys.enumerated().map { ($0.element, ReceiptLocation(height: height, position: $0.offset)) }
+        let batch: [(TransactionKey, ReceiptLocation)]? = unindexed.withLock { pending in
+            guard pending.locations.count + located.count >= indexBatch else { return nil }
+            return (pending.locations.map { ($0.key, $0.value) } + located).sorted { $0.0 < $1.0 }
+        }
         try write("append block \(height)") { db in
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM block") ?? 0
             guard height == last + 1 else { throw StorageError.notContiguous(expected: last + 1, got: height) }
-            try db.execute(sql: "INSERT INTO block (height, hash, state_hash, time_ns, tx_count, commit_wire) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [height, hash, h.stateHash, h.commit.block.timeNs, txs.count, wire])
-            for (position, tx) in txs.enumerated() {
-                try db.execute(sql: "INSERT OR REPLACE INTO tx (id, height, position, kind, signer, events) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [tx.0, height, position, tx.1, tx.2, tx.3])
+            try db.cachedStatement(sql: "INSERT INTO block (height, hash, state_hash, time_ns, tx_count, commit_wire, end_events) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [height, hash, h.stateHash, h.commit.block.timeNs, transactions.count, wire, endEvents])
+            try Self.insertReceipts(db, height: height, keys: keys, transactions: transactions, batch: batch)
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO validator_set (height, members) VALUES (?, ?)").execute(arguments: [height + 2, members])
+        }
+        unindexed.withLock { pending in
+            if batch != nil {
+                pending.locations.removeAll(keepingCapacity: true)
+                pending.indexedHeight = height
+            } else {
+                for (key, location) in located { pending.locations[key] = location }
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO validator_set (height, members) VALUES (?, ?)", arguments: [height + 2, members])
         }
     }
 
@@ -99,8 +124,10 @@ extension LedgerStore {
 
     public func block(at height: Int64) throws(StorageError) -> StoredBlock? {
         try read("read block \(height)") { db in
-            try Row.fetchOne(db, sql: "SELECT height, hash, state_hash, time_ns, tx_count FROM block WHERE height = ?", arguments: [height]).map { row in
-                StoredBlock(height: row[0], hash: [UInt8](row[1] as Data), stateHash: row[2], timeNs: row[3], transactionCount: row[4])
+            try Row.fetchOne(db, sql: "SELECT height, hash, state_hash, time_ns, tx_count, end_events FROM block WHERE height = ?", arguments: [height]).map { row in
+                let events: String = row[5]
+                return StoredBlock(height: row[0], hash: [UInt8](row[1] as Data), stateHash: row[2], timeNs: row[3], transactionCount: row[4],
+                                   endEvents: events.isEmpty ? [] : events.components(separatedBy: "\n"))
             }
         }
     }
@@ -108,16 +135,6 @@ extension LedgerStore {
     /// The state hash recorded after `height`.
     public func stateHash(at height: Int64) throws(StorageError) -> String? {
         try read("read state hash") { db in try String.fetchOne(db, sql: "SELECT state_hash FROM block WHERE height = ?", arguments: [height]) }
-    }
-
-    public func transaction(id: String) throws(StorageError) -> StoredTransaction? {
-        try read("read transaction") { db in
-            try Row.fetchOne(db, sql: "SELECT id, height, position, kind, signer, events FROM tx WHERE id = ?", arguments: [id]).map { row in
-                let events: String = row[5]
-                return StoredTransaction(id: row[0], height: row[1], position: row[2], kind: row[3], signer: row[4],
-                                         events: events.isEmpty ? [] : events.components(separatedBy: "\n"))
-            }
-        }
     }
 
     /// The validator set that votes at `height`.

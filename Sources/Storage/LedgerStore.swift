@@ -2,22 +2,39 @@ import Consensus
 import Foundation
 import GRDB
 import Ledger
+import Synchronization
 
 /// A node's durable state in SQLite (WAL): committed blocks with the precommits that
-/// committed them, an index of their transactions, the validator set of every height,
-/// contract snapshots, and the last vote each local validator signed.
+/// committed them, their transactions' receipts, the validator set of every height, contract
+/// snapshots, and the last vote each local validator signed.
 ///
-/// Each committed height is written in one transaction (block, transaction index, next
-/// validator set, and sometimes a snapshot), so a process killed at any instant restarts from
-/// the last height written whole. `synchronous = FULL` makes that hold across power loss too.
+/// Each committed height is written in one transaction (block, receipts, next validator set,
+/// and sometimes the id index), so a process killed at any instant restarts from the last
+/// height written whole. `synchronous = FULL` makes that hold across power loss too.
+///
+/// Receipts are stored in height order (appends touch the table's last pages only). The index
+/// from transaction id to receipt is random by nature (ids are SHA-256): inserting each block's
+/// ids into it would dirty one page per transaction once it outgrows a block, and the block
+/// write would slow as the ledger grows. So ids are indexed in sorted batches of at least
+/// `indexBatch` (each page of the index written once per batch); until then they are looked
+/// up in memory, and a restart reloads them from the receipts above the indexed height.
 public final class LedgerStore: Sendable {
     let pool: DatabasePool
+    /// Transactions committed after `indexed_height`, whose ids are not in `tx_id` yet.
+    let unindexed: Mutex<UnindexedTransactions>
+    /// How many unindexed transactions make a batch for the id index.
+    let indexBatch: Int
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    public init(path: String) throws(StorageError) {
+    /// `indexBatch`: see the type's notes (tests make it small).
+    public init(path: String, indexBatch: Int = 65_536) throws(StorageError) {
+        self.indexBatch = max(1, indexBatch)
         do {
             pool = try DatabasePool(path: path, configuration: DurableDatabase.configuration)
             try Self.migrator.migrate(pool)
+            unindexed = Mutex(try pool.read(UnindexedTransactions.load))
+        } catch let error as StorageError {
+            throw error
         } catch {
             throw .database(operation: "open \(path)", underlying: "\(error)")
         }
@@ -60,6 +77,7 @@ public final class LedgerStore: Sendable {
                 t.column("signature", .blob).notNull()
             }
         }
+        migrator.registerMigration("v2: receipts by height, ids indexed in batches") { db in try Self.moveReceiptsByHeight(db) }
         return migrator
     }
 

@@ -2,6 +2,7 @@ import Consensus
 import Crypto
 import Ledger
 import Node
+import Storage
 import Testing
 
 @Suite("Ledger application")
@@ -52,7 +53,24 @@ struct LedgerApplicationTests {
         }
         #expect(app.isValid(Block(height: 1, previousHash: [], proposer: "v1", timeNs: 2_001, transactions: [], lastCommit: [], validatorsHash: set.hash)))
         // Committing height 1 decides the set of height 3.
-        let (_, _, _, future) = try #require(app.commit(Commit(block: made, round: 0, precommits: [])))
+        let future = try #require(app.commit(Commit(block: made, round: 0, precommits: []))).height.futureValidators
         #expect(future == set)
+    }
+
+    @Test("a validator executing a proposed block reaches the proposer's state, the block's end included")
+    func validatorMatchesProposer() throws {
+        let proposer = try Self.application(), validator = try Self.application()
+        let tx = try Transaction(signer: "user-1", nonce: 1, body: .topUp(amount: 5)).signed(by: DevKeys.signing("user-1"))
+        _ = try proposer.admit(wire: tx.wireBytes)
+        let made = proposer.makeBlock(height: 1, previous: nil)
+        #expect(made.transactions == [tx.wireBytes])
+        #expect(validator.isValid(made))
+        let commit = Commit(block: made, round: 0, precommits: [])
+        let mine = try #require(proposer.commit(commit)).height, theirs = try #require(validator.commit(commit)).height
+        // The block's end counts the proposer's production: a state change every block.
+        #expect(mine.endEvents == theirs.endEvents)
+        let before = try Self.application().read { $0.stateHash }
+        #expect(mine.stateHash == theirs.stateHash && mine.stateHash != before)
+        #expect(mine.transactions.map(\.id) == [tx.id] && theirs.transactions.map(\.id) == [tx.id])
     }
 }

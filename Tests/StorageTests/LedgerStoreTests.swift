@@ -1,4 +1,5 @@
 import Consensus
+import Crypto
 import Foundation
 import Ledger
 import Storage
@@ -7,6 +8,11 @@ import Testing
 @Suite("Ledger store")
 struct LedgerStoreTests {
     static func path() -> String { NSTemporaryDirectory() + "store-\(UUID().uuidString).sqlite" }
+
+    /// A transaction id (64 hex digits) that names `n`.
+    static func txID(_ n: Int64, position: Int = 0) -> String {
+        Array(SHA256.hash(data: Array("tx-\(n)-\(position)".utf8))).map { String(format: "%02x", $0) }.joined()
+    }
 
     static func commit(_ height: Int64, previous: [UInt8]) -> Commit {
         let block = Block(height: height, previousHash: previous, proposer: "v1", timeNs: height * 1_000, transactions: [[1, 2, UInt8(height & 0xff)]], lastCommit: [])
@@ -25,7 +31,7 @@ struct LedgerStoreTests {
             for h in 1...5 as ClosedRange<Int64> {
                 let c = Self.commit(h, previous: previous)
                 previous = c.block.hash
-                try store.append(CommittedHeight(commit: c, stateHash: "s\(h)", transactions: [(id: "t\(h)", kind: "demand", signer: "u", events: ["e\(h)"])],
+                try store.append(CommittedHeight(commit: c, stateHash: "s\(h)", transactions: [(id: Self.txID(h), kind: "demand", signer: "u", events: ["e\(h)"])],
                                                  futureValidators: ValidatorSet([Validator(id: "v1", power: h)])))
                 if h == 4 { try store.writeSnapshot(height: 4, stateHash: "s4", state: [7, 7]) }
             }
@@ -35,8 +41,8 @@ struct LedgerStoreTests {
         #expect(try store.lastHeight() == 5)
         #expect(try store.commit(at: 3) == Self.commit(3, previous: try store.commit(at: 2)!.block.hash))
         #expect(try store.stateHash(at: 5) == "s5")
-        #expect(try store.transaction(id: "t4")?.height == 4)
-        #expect(try store.transaction(id: "t4")?.events == ["e4"])
+        #expect(try store.transaction(id: Self.txID(4))?.height == 4)
+        #expect(try store.transaction(id: Self.txID(4))?.events == ["e4"])
         #expect(try store.validators(at: 1) == set)
         #expect(try store.validators(at: 7)?.members == [Validator(id: "v1", power: 5)])
         #expect(try store.latestSnapshot()?.height == 4)
