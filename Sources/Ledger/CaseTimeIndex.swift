@@ -1,18 +1,22 @@
+import HashTreeCollections
+
 /// Cases by grant and rule, and by the minutes their violation spans (derived from the cases;
 /// not part of the state): which case a new record corroborates is found among the cases of
-/// its minutes, not by scanning every case of its grant and rule.
+/// its minutes, not by scanning every case of its grant and rule. Persistent collections
+/// throughout: each block's copy of the state shares the index, and a new case copies only
+/// the few nodes and chunks it touches, however many cases there are.
 struct CaseTimeIndex: Sendable {
     static let bucketNs: Int64 = 60_000_000_000
     /// Spans longer than this many minutes are kept aside and checked for every record.
     static let maxBuckets: Int64 = 1_440
 
     struct Entry: Sendable {
-        var all: [Int] = []
-        var byMinute: [Int64: [Int]] = [:]
-        var long: [Int] = []
+        var all: ChunkedArray<Int> = []
+        var byMinute: TreeDictionary<Int64, ChunkedArray<Int>> = [:]
+        var long: ChunkedArray<Int> = []
     }
 
-    private var entries: [String: Entry] = [:]
+    private var entries: TreeDictionary<String, Entry> = [:]
 
     static func minutes(_ startNs: Int64, _ endNs: Int64) -> ClosedRange<Int64>? {
         let first = startNs / bucketNs, last = endNs / bucketNs

@@ -172,12 +172,20 @@ public struct Contract: Sendable, Codable {
     /// own (by the key in its body for a registration, by the signer's registered key
     /// otherwise) and, for evidence, the record's.
     public func checkSignature(_ signed: SignedTransaction) throws(LedgerError) {
+        try Self.checkSignature(signed, signer: accounts[signed.transaction.signer])
+    }
+
+    /// `checkSignature` given only the signer's account in this state (nil: not registered),
+    /// so that a caller holding the state under a lock need not copy it to check outside.
+    public static func checkSignature(_ signed: SignedTransaction, signer: Account?) throws(LedgerError) {
         let tx = signed.transaction
         if case .register(_, let signingKey, _, _) = tx.body { return try Self.verify(signed.signature, of: tx.canonicalBytes, key: signingKey) }
-        guard let account = accounts[tx.signer] else { throw .unknownAccount(tx.signer) }
-        try verify(signed.signature, of: tx.canonicalBytes, by: account)
+        guard let account = signer else { throw .unknownAccount(tx.signer) }
+        try Self.verify(signed.signature, of: tx.canonicalBytes, key: account.signingKey)
         if case .evidence(let record, let signature) = tx.body {
-            do { try verify(signature, of: record, by: account) } catch { throw .invalidEvidence(problem: "the record's signature does not verify for \(account.id)'s key") }
+            do { try Self.verify(signature, of: record, key: account.signingKey) } catch {
+                throw .invalidEvidence(problem: "the record's signature does not verify for \(account.id)'s key")
+            }
         }
     }
 

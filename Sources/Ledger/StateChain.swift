@@ -1,5 +1,6 @@
 import Crypto
 import Evidence
+import HashTreeCollections
 
 /// A running SHA-256 over the items of a section that only grows, in the order they were added:
 /// empty is 32 zero bytes, and adding item x gives SHA-256(previous ‖ length(x) ‖ x). The state
@@ -35,7 +36,8 @@ struct StateChains: Sendable, Equatable {
     /// its corroborations, which the evidence chain holds).
     var decidedCases = StateChain()
     /// Positions of the cases still open, ascending, and the SHA-256 of each one's bytes
-    /// (kept up as a case changes: a vote), which is what the state hash takes of it.
+    /// (kept up as a case changes: a vote), which is what the state hash takes of it. A
+    /// persistent map: each block's copy of the state shares it rather than copying it whole.
     var openCases: [Int] = []
-    var openCaseDigests: [Int: [UInt8]] = [:]
+    var openCaseDigests: TreeDictionary<Int, [UInt8]> = [:]
 }

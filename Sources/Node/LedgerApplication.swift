@@ -87,13 +87,14 @@ public final class LedgerApplication: Sendable {
         do { signed = try SignedTransaction(wire: wire) } catch { throw .malformed("\(error)") }
         let id = signed.id, tx = signed.transaction
         // Refusals that need no signature check first; then the check (the expensive part)
-        // outside the lock, on a snapshot.
-        let (contract, cheap) = state.withLock { s in
-            (s.contract, s.mempool.cheapRefusal(id: id, signer: tx.signer, nonce: tx.nonce, stateNonce: s.contract.accounts[tx.signer]?.nonce ?? 0))
+        // outside the lock, with the signer's account as the committed state has it.
+        let (account, cheap) = state.withLock { s in
+            let account = s.contract.accounts[tx.signer]
+            return (account, s.mempool.cheapRefusal(id: id, signer: tx.signer, nonce: tx.nonce, stateNonce: account?.nonce ?? 0))
         }
         if let cheap { throw Self.admissionError(cheap) }
-        do { try contract.checkSignature(signed) } catch { throw .rejected("\(error)") }
-        let stateNonce = contract.accounts[signed.transaction.signer]?.nonce ?? 0
+        do { try Contract.checkSignature(signed, signer: account) } catch { throw .rejected("\(error)") }
+        let stateNonce = account?.nonce ?? 0
         return try state.withLock { s throws(AdmissionError) -> String in
             do throws(Mempool.Refusal) {
                 try s.mempool.add(Mempool.Entry(id: id, signed: signed, wire: wire), stateNonce: max(stateNonce, s.contract.accounts[signed.transaction.signer]?.nonce ?? 0))

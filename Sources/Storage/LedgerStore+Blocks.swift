@@ -64,8 +64,8 @@ extension LedgerStore {
     }
 
     /// Writes one committed height; refuses a height that does not follow the last one, and
-    /// a transaction id that is not 64 hex digits. Heights are appended one at a time (the
-    /// node's commit path): the id batch is taken here and released after its write.
+    /// a transaction id that is not 64 hex digits. Once enough ids wait for the id index, a
+    /// batch of them is written in the background (`LedgerStore` explains why).
     public func append(_ h: CommittedHeight) throws(StorageError) {
         let height = h.commit.block.height
         let wire = Data(h.commit.wireBytes), hash = Data(h.commit.block.hash)
@@ -78,27 +78,22 @@ extension LedgerStore {
             parsed.append(key)
         }
         let keys = parsed
-        let located = keys.enumerated().map { ($0.element, ReceiptLocation(height: height, position: $0.offset)) }
-        let batch: [(TransactionKey, ReceiptLocation)]? = unindexed.withLock { pending in
-            guard pending.locations.count + located.count >= indexBatch else { return nil }
-            return (pending.locations.map { ($0.key, $0.value) } + located).sorted { $0.0 < $1.0 }
-        }
         try write("append block \(height)") { db in
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM block") ?? 0
             guard height == last + 1 else { throw StorageError.notContiguous(expected: last + 1, got: height) }
             try db.cachedStatement(sql: "INSERT INTO block (height, hash, state_hash, time_ns, tx_count, commit_wire, end_events) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .execute(arguments: [height, hash, h.stateHash, h.commit.block.timeNs, transactions.count, wire, endEvents])
-            try Self.insertReceipts(db, height: height, keys: keys, transactions: transactions, batch: batch)
+            try Self.insertReceipts(db, height: height, keys: keys, transactions: transactions)
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO validator_set (height, members) VALUES (?, ?)").execute(arguments: [height + 2, members])
         }
-        unindexed.withLock { pending in
-            if batch != nil {
-                pending.locations.removeAll(keepingCapacity: true)
-                pending.indexedHeight = height
-            } else {
-                for (key, location) in located { pending.locations[key] = location }
-            }
+        let due = unindexed.withLock { pending -> Bool in
+            for (position, key) in keys.enumerated() { pending.locations[key] = ReceiptLocation(height: height, position: position) }
+            pending.lastHeight = height
+            guard !pending.indexing, pending.locations.count >= indexBatch else { return false }
+            pending.indexing = true
+            return true
         }
+        if due { indexer.async { [self] in indexBatchInBackground() } }
     }
 
     /// Stores a snapshot of the state after `height` (a committed height) and drops older ones.

@@ -15,15 +15,19 @@ import Synchronization
 /// Receipts are stored in height order (appends touch the table's last pages only). The index
 /// from transaction id to receipt is random by nature (ids are SHA-256): inserting each block's
 /// ids into it would dirty one page per transaction once it outgrows a block, and the block
-/// write would slow as the ledger grows. So ids are indexed in sorted batches of at least
-/// `indexBatch` (each page of the index written once per batch); until then they are looked
-/// up in memory, and a restart reloads them from the receipts above the indexed height.
+/// write would slow as the ledger grows (8 → 50 ms per 1000 transactions by 200 000). So ids
+/// are indexed in sorted batches of at least `indexBatch`, written in the background in
+/// key-range chunks (each index page written about once per batch, and a block's write never
+/// waits for more than a chunk); until its batch is written an id is found in memory, and a
+/// restart reloads those from the receipts above the indexed height.
 public final class LedgerStore: Sendable {
     let pool: DatabasePool
-    /// Transactions committed after `indexed_height`, whose ids are not in `tx_id` yet.
+    /// Transactions committed after `indexed_height`, whose ids `tx_id` may not hold yet.
     let unindexed: Mutex<UnindexedTransactions>
     /// How many unindexed transactions make a batch for the id index.
     let indexBatch: Int
+    /// Where batches for the id index are written, one at a time.
+    let indexer = DispatchQueue(label: "trustband.store.index", qos: .utility)
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     /// `indexBatch`: see the type's notes (tests make it small).

@@ -10,13 +10,15 @@ import Testing
 struct ReceiptIndexTests {
     static let set = ValidatorSet([Validator(id: "v1", power: 10)])
 
-    /// Appends heights 1...n with `perBlock` transactions each.
-    static func fill(_ store: LedgerStore, heights: ClosedRange<Int64>, perBlock: Int, previous: inout [UInt8]) throws {
+    /// Appends heights with `perBlock` transactions each; `settle`: waits for each batch of
+    /// the id index to be written before the next append (so batches fall at known heights).
+    static func fill(_ store: LedgerStore, heights: ClosedRange<Int64>, perBlock: Int, previous: inout [UInt8], settle: Bool = true) throws {
         for h in heights {
             let c = LedgerStoreTests.commit(h, previous: previous)
             previous = c.block.hash
             let txs = (0..<perBlock).map { (id: LedgerStoreTests.txID(h, position: $0), kind: "demand", signer: "u\($0)", events: ["e\(h)", "p\($0)"]) }
             try store.append(CommittedHeight(commit: c, stateHash: "s\(h)", transactions: txs, endEvents: h == 2 ? ["round 1 closed"] : [], futureValidators: set))
+            if settle { store.waitForIndexing() }
         }
     }
 
@@ -52,11 +54,35 @@ struct ReceiptIndexTests {
         #expect(try queue.read { try Int64.fetchOne($0, sql: "SELECT value FROM store_meta WHERE key = 'indexed_height'") } == 6)
         // The reloaded memory carries on: the next batch takes heights 7–9.
         try Self.fill(reopened, heights: 9...9, perBlock: 3, previous: &previous)
+        reopened.waitForIndexing()
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tx_id") } == 27)
         try Self.expectAll(reopened, heights: 1...9, perBlock: 3)
         #expect(try reopened.transaction(id: LedgerStoreTests.txID(10)) == nil)
         #expect(try reopened.transaction(id: "not-an-id") == nil)
         #expect(try reopened.transaction(id: LedgerStoreTests.txID(9).uppercased())?.height == 9)
+    }
+
+    @Test("while batches are written in the background, every committed transaction is found at every moment")
+    func lookupsDuringBatches() throws {
+        let path = LedgerStoreTests.path()
+        let store = try LedgerStore(path: path, indexBatch: 50)
+        try store.initialize(genesisValidators: Self.set)
+        var previous: [UInt8] = []
+        for h in 1...120 as ClosedRange<Int64> {
+            try Self.fill(store, heights: h...h, perBlock: 7, previous: &previous, settle: false)
+            // Everything committed so far, wherever it is in the cycle (memory, a chunk, the index).
+            for back in [h, max(1, h - 1), max(1, h / 2), 1] {
+                #expect(try store.transaction(id: LedgerStoreTests.txID(back, position: 6))?.height == back, "at \(h): height \(back)")
+            }
+        }
+        store.waitForIndexing()
+        try Self.expectAll(store, heights: 1...120, perBlock: 7)
+        let queue = try DatabaseQueue(path: path)
+        let indexed = try #require(try queue.read { try Int64.fetchOne($0, sql: "SELECT value FROM store_meta WHERE key = 'indexed_height'") })
+        #expect(indexed > 100)
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tx_id") } == Int(indexed) * 7)
+        // Reopened: the same answers.
+        try Self.expectAll(try LedgerStore(path: path, indexBatch: 50), heights: 1...120, perBlock: 7)
     }
 
     @Test("a transaction id that is not 64 hex digits is refused and the height is not written")
