@@ -96,9 +96,10 @@ extension LedgerStore {
         if due { indexer.async { [self] in indexBatchInBackground() } }
     }
 
-    /// Stores a snapshot of the state after `height` (a committed height) and drops older ones.
+    /// Stores a snapshot of the state after `height` (a committed height) and drops older ones
+    /// (in the snapshot database: block appends do not wait for it).
     public func writeSnapshot(height: Int64, stateHash: String, state: [UInt8]) throws(StorageError) {
-        try write("write snapshot \(height)") { db in
+        try DurableDatabase.write(snapshotPool, "write snapshot \(height)") { db in
             try db.execute(sql: "INSERT OR REPLACE INTO snapshot (height, state_hash, state) VALUES (?, ?, ?)", arguments: [height, stateHash, Data(state)])
             try db.execute(sql: "DELETE FROM snapshot WHERE height < ?", arguments: [height])
         }
@@ -139,13 +140,18 @@ extension LedgerStore {
         return try Self.decode(text)
     }
 
-    /// The newest snapshot: its height, state hash and bytes.
+    /// The newest snapshot: its height, state hash and bytes (from the snapshot database, or
+    /// one a store of before it still holds, whichever is newer).
     public func latestSnapshot() throws(StorageError) -> (height: Int64, stateHash: String, state: [UInt8])? {
-        try read("read snapshot") { db in
+        @Sendable func newest(_ db: Database) throws -> (height: Int64, stateHash: String, state: [UInt8])? {
             try Row.fetchOne(db, sql: "SELECT height, state_hash, state FROM snapshot ORDER BY height DESC LIMIT 1").map { row in
                 (row[0], row[1], [UInt8](row[2] as Data))
             }
         }
+        let own = try DurableDatabase.read(snapshotPool, "read snapshot", newest)
+        let legacy = try read("read snapshot", newest)
+        guard let legacy, legacy.height > own?.height ?? 0 else { return own }
+        return legacy
     }
 
     /// "id:power:key-hex" lines, sorted by id.

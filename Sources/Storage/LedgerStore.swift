@@ -29,6 +29,18 @@ public final class LedgerStore: Sendable {
     /// Where batches for the id index are written, one at a time.
     let indexer = DispatchQueue(label: "trustband.store.index", qos: .utility)
 
+    /// Snapshots, in a database of their own beside the blocks' (`snapshotPath(for:)`): a
+    /// snapshot is megabytes, and written in the blocks' database it held that database's only
+    /// writer (and then its WAL checkpoint) while the next block waited to be stored. Losing
+    /// this file loses nothing: the node replays from the previous snapshot or from genesis.
+    let snapshotPool: DatabasePool
+
+    /// Where the snapshots of the store at `path` are kept: `ledger.sqlite` →
+    /// `ledger.snapshots.sqlite`.
+    public static func snapshotPath(for path: String) -> String {
+        URL(fileURLWithPath: path).deletingPathExtension().path + ".snapshots.sqlite"
+    }
+
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     /// `indexBatch`: see the type's notes (tests make it small).
     public init(path: String, indexBatch: Int = 65_536) throws(StorageError) {
@@ -37,6 +49,8 @@ public final class LedgerStore: Sendable {
             pool = try DatabasePool(path: path, configuration: DurableDatabase.configuration)
             try Self.migrator.migrate(pool)
             unindexed = Mutex(try pool.read(UnindexedTransactions.load))
+            snapshotPool = try DatabasePool(path: Self.snapshotPath(for: path), configuration: DurableDatabase.configuration)
+            try Self.snapshotMigrator.migrate(snapshotPool)
         } catch let error as StorageError {
             throw error
         } catch {
@@ -82,6 +96,20 @@ public final class LedgerStore: Sendable {
             }
         }
         migrator.registerMigration("v2: receipts by height, ids indexed in batches") { db in try Self.moveReceiptsByHeight(db) }
+        return migrator
+    }
+
+    /// The snapshot database's schema. (The blocks' database keeps its v1 `snapshot` table,
+    /// read when this one has nothing newer.)
+    static var snapshotMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "snapshot") { t in
+                t.primaryKey("height", .integer)
+                t.column("state_hash", .text).notNull()
+                t.column("state", .blob).notNull()
+            }
+        }
         return migrator
     }
 

@@ -1,6 +1,7 @@
 import Consensus
 import Crypto
 import Foundation
+import GRDB
 import Ledger
 import Storage
 import Testing
@@ -47,6 +48,29 @@ struct LedgerStoreTests {
         #expect(try store.validators(at: 7)?.members == [Validator(id: "v1", power: 5)])
         #expect(try store.latestSnapshot()?.height == 4)
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @Test("snapshots live in their own database beside the blocks; an older store's is still read; losing the file loses only snapshots")
+    func snapshotDatabase() throws {
+        let path = Self.path()
+        #expect(LedgerStore.snapshotPath(for: "/data/ledger.sqlite") == "/data/ledger.snapshots.sqlite")
+        do {
+            let store = try LedgerStore(path: path)
+            try store.append(CommittedHeight(commit: Self.commit(1, previous: []), stateHash: "s1", transactions: [], futureValidators: ValidatorSet([])))
+            try store.writeSnapshot(height: 1, stateHash: "s1", state: [1])
+        }
+        #expect(FileManager.default.fileExists(atPath: LedgerStore.snapshotPath(for: path)))
+        let blocks = try DatabaseQueue(path: path)
+        #expect(try blocks.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM snapshot") } == 0)
+        // A snapshot a store of before kept in the blocks' database: read when it is the newer.
+        try blocks.write { try $0.execute(sql: "INSERT INTO snapshot (height, state_hash, state) VALUES (5, 's5', x'05')") }
+        #expect(try LedgerStore(path: path).latestSnapshot()?.height == 5)
+        try LedgerStore(path: path).writeSnapshot(height: 9, stateHash: "s9", state: [9])
+        #expect(try LedgerStore(path: path).latestSnapshot()?.state == [9])
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: LedgerStore.snapshotPath(for: path) + suffix) }
+        let reopened = try LedgerStore(path: path)
+        #expect(try reopened.latestSnapshot()?.height == 5)
+        #expect(try reopened.lastHeight() == 1)
     }
 
     @Test("the last signed vote is kept per validator")
