@@ -81,11 +81,7 @@ public final class LedgerStore: Sendable {
                 t.primaryKey("height", .integer)
                 t.column("members", .text).notNull()
             }
-            try db.create(table: "snapshot") { t in
-                t.primaryKey("height", .integer)
-                t.column("state_hash", .text).notNull()
-                t.column("state", .blob).notNull()
-            }
+            try createSnapshotTable(db)
             try db.create(table: "signed") { t in
                 t.primaryKey("validator", .text)
                 t.column("height", .integer).notNull()
@@ -99,16 +95,21 @@ public final class LedgerStore: Sendable {
         return migrator
     }
 
+    /// A snapshot table (the same in both databases).
+    static func createSnapshotTable(_ db: Database) throws {
+        try db.create(table: "snapshot") { t in
+            t.primaryKey("height", .integer)
+            t.column("state_hash", .text).notNull()
+            t.column("state", .blob).notNull()
+        }
+    }
+
     /// The snapshot database's schema. (The blocks' database keeps its v1 `snapshot` table,
     /// read when this one has nothing newer.)
     static var snapshotMigrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.create(table: "snapshot") { t in
-                t.primaryKey("height", .integer)
-                t.column("state_hash", .text).notNull()
-                t.column("state", .blob).notNull()
-            }
+            try createSnapshotTable(db)
         }
         return migrator
     }
