@@ -88,16 +88,12 @@ public struct Mempool: Sendable {
     /// signer's last committed nonce.
     public mutating func add(_ entry: Entry, stateNonce: UInt64) throws(Refusal) {
         let tx = entry.signed.transaction
-        guard ids[entry.id] == nil else { throw .duplicate(id: entry.id) }
-        guard tx.nonce > stateNonce else { throw .nonceUsed(signer: tx.signer, nonce: tx.nonce, stateNonce: stateNonce) }
-        guard tx.nonce - stateNonce <= UInt64(limits.maxPerAccount) else { throw .nonceTooFar(signer: tx.signer, nonce: tx.nonce, stateNonce: stateNonce) }
+        // Refused as cheapRefusal would; the same signer and nonce with other content is a
+        // duplicate (the first keeps the nonce).
+        if let refusal = cheapRefusal(id: entry.id, signer: tx.signer, nonce: tx.nonce, stateNonce: stateNonce) { throw refusal }
         let pending = bySigner[tx.signer] ?? [:]
         guard pending.count < limits.maxPerAccount else { throw .accountFull(signer: tx.signer) }
-        guard ids.count < limits.maxTransactions, bytes + entry.wire.count <= limits.maxBytes else { throw .full(transactions: ids.count, bytes: bytes) }
-        if let existing = pending[tx.nonce] {
-            // Same signer and nonce, other content: keep the first (nonce already claimed).
-            throw .duplicate(id: existing.id)
-        }
+        guard bytes + entry.wire.count <= limits.maxBytes else { throw .full(transactions: ids.count, bytes: bytes) }
         if pending.isEmpty { signerOrder.append(tx.signer) }
         bySigner[tx.signer, default: [:]][tx.nonce] = entry
         ids[entry.id] = (tx.signer, tx.nonce)

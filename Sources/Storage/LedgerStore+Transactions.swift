@@ -11,8 +11,6 @@ struct ReceiptLocation: Sendable, Equatable {
 /// The committed transactions whose ids the `tx_id` index may not hold yet, found by id in
 /// memory: those above the indexed height (reloaded from the receipts on open).
 struct UnindexedTransactions: Sendable {
-    /// The last height whose ids are all in `tx_id`.
-    var indexedHeight: Int64 = 0
     /// The last height appended.
     var lastHeight: Int64 = 0
     /// Ids appended since the batch being written was taken.
@@ -26,9 +24,9 @@ struct UnindexedTransactions: Sendable {
     /// Reads the indexed height and the receipts above it.
     static func load(_ db: Database) throws -> UnindexedTransactions {
         var pending = UnindexedTransactions()
-        pending.indexedHeight = try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'indexed_height'") ?? 0
+        let indexedHeight = try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'indexed_height'") ?? 0
         pending.lastHeight = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM block") ?? 0
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, height, position FROM tx_row WHERE height > ?", arguments: [pending.indexedHeight])
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, height, position FROM tx_row WHERE height > ?", arguments: [indexedHeight])
         while let row = try rows.next() {
             guard let key = TransactionKey(bytes: row[0]) else { throw StorageError.corrupt(problem: "a receipt's id is not 32 bytes") }
             pending.locations[key] = ReceiptLocation(height: row[1], position: row[2])
@@ -56,7 +54,7 @@ extension LedgerStore {
             }
             guard let row else { return nil }
             let events: String = row[4]
-            return StoredTransaction(id: key.hex, height: row[0], position: row[1], kind: row[2], signer: row[3],
+            return StoredTransaction(id: id.lowercased(), height: row[0], position: row[1], kind: row[2], signer: row[3],
                                      events: events.isEmpty ? [] : events.components(separatedBy: "\n"))
         }
     }
@@ -103,7 +101,7 @@ extension LedgerStore {
                 try db.execute(sql: "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('indexed_height', ?)", arguments: [height])
             }
             let written = unindexed.withLock { p in
-                defer { p.batch = [:]; p.indexedHeight = height; p.indexing = false }
+                defer { p.batch = [:]; p.indexing = false }
                 return p.batch
             }
             _ = consume written  // freed here, outside the lock

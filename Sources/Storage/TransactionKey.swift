@@ -7,42 +7,30 @@ struct TransactionKey: Hashable, Comparable, Sendable {
 
     /// From the 64 lower- or upper-case hex digits the API and receipts use; nil otherwise.
     init?(hex: String) {
-        var utf8 = hex.utf8.makeIterator()
-        var words: [UInt64] = []
-        words.reserveCapacity(4)
-        guard hex.utf8.count == 64 else { return nil }
-        for _ in 0..<4 {
-            var word: UInt64 = 0
+        var utf8 = hex.utf8.makeIterator(), count = 0
+        func word() -> UInt64? {
+            var w: UInt64 = 0
             for _ in 0..<16 {
                 guard let c = utf8.next(), let v = Self.nibble(c) else { return nil }
-                word = word << 4 | UInt64(v)
+                w = w << 4 | UInt64(v)
+                count += 1
             }
-            words.append(word)
+            return w
         }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        guard let a = word(), let b = word(), let c = word(), let d = word(), utf8.next() == nil, count == 64 else { return nil }
+        (w0, w1, w2, w3) = (a, b, c, d)
     }
 
     /// From the 32 stored bytes; nil for another length.
     init?(bytes: Data) {
         guard bytes.count == 32 else { return nil }
-        let b = [UInt8](bytes)
-        func word(_ i: Int) -> UInt64 { b[i * 8..<i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        func word(_ i: Int) -> UInt64 { bytes.dropFirst(i * 8).prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
         (w0, w1, w2, w3) = (word(0), word(1), word(2), word(3))
     }
 
     /// The 32 bytes, as stored.
     var data: Data {
-        var out = Data(capacity: 32)
-        for w in [w0, w1, w2, w3] { withUnsafeBytes(of: w.bigEndian) { out.append(contentsOf: $0) } }
-        return out
-    }
-
-    /// The lower-case hex form.
-    var hex: String {
-        [w0, w1, w2, w3].map { w in
-            let digits = String(w, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
+        withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { Data($0) }
     }
 
     static func < (a: Self, b: Self) -> Bool { (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3) }

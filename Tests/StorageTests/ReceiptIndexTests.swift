@@ -59,6 +59,8 @@ struct ReceiptIndexTests {
         try Self.expectAll(reopened, heights: 1...9, perBlock: 3)
         #expect(try reopened.transaction(id: LedgerStoreTests.txID(10)) == nil)
         #expect(try reopened.transaction(id: "not-an-id") == nil)
+        let nine = LedgerStoreTests.txID(9)
+        for near in [nine + "0", String(nine.dropLast()), String(nine.dropLast()) + "g"] { #expect(try reopened.transaction(id: near) == nil, "\(near)") }
         #expect(try reopened.transaction(id: LedgerStoreTests.txID(9).uppercased())?.height == 9)
     }
 
