@@ -306,7 +306,7 @@ public struct TendermintCore: Sendable {
         proposals = [:]; prevotes = [:]; precommits = [:]
         prevoteTimerSet = []; precommitTimerSet = []; lockedOrUpdated = []
         sent = []
-        var out: [ConsensusEffect] = [.commit(c), .broadcast(.decision(c)),
+        var out: [ConsensusEffect] = [.commit(c),
                                       .schedule(Timeout(step: .resend, height: height, round: 0), afterNs: configuration.resendNs)]
         if configuration.commitWaitNs > 0 {
             // Waiting: no round yet (messages for this height are still taken in).

@@ -20,6 +20,8 @@ public actor LedgerNode {
     public nonisolated let store: LedgerStore
     let signer: NodeSigner
     let transport: PeerTransport
+    /// For catch-up reads of peers' blocks.
+    let client: HTTPClient
     let sink: CommitSink
     let logger: Logger
     let metrics = NodeMetrics()
@@ -84,7 +86,8 @@ public actor LedgerNode {
             if let next { application.setUpcomingValidators(next, at: height + 1) }
             if let signed = try store.validators(at: last) { application.setVerifyingValidators(signed) }
         } catch { throw .storage("\(error)") }
-        transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, client: client, logger: logger)
+        transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, logger: logger)
+        self.client = client
         sink = CommitSink(store: store, application: application, signer: signer, snapshotEvery: configuration.snapshotEvery, logger: logger)
         var settings = TendermintCore.Configuration()
         settings.timeoutBaseNs = configuration.timeouts.baseMs * 1_000_000
@@ -267,7 +270,7 @@ public actor LedgerNode {
 
     func get(_ url: String, limit: Int) async -> [UInt8]? {
         do {
-            let response = try await transport.client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
             guard response.status.code == 200 else { return nil }
             return Array(buffer: try await response.body.collect(upTo: limit))
         } catch {

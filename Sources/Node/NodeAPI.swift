@@ -163,6 +163,12 @@ public enum NodeAPI {
             }
         }
 
+        // Peers link with a WebSocket upgrade of this path (PeerLinkServer); a request that reaches
+        // the router here is not one.
+        router.get("/v1/peer/link") { _, _ -> Response in
+            refuse(.upgradeRequired, "a peer link is a WebSocket upgrade of /v1/peer/link?channel=messages|transactions&from=ID", logger, node, "/v1/peer/link")
+        }
+
         router.get("/metrics") { _, _ -> Response in
             var text: [UInt8] = []
             registry?.emit(into: &text)

@@ -1,104 +1,152 @@
-import AsyncHTTPClient
 import Foundation
+import HummingbirdWSClient
 import Logging
 import NIOCore
-import NIOHTTP1
 import Synchronization
 
-/// Sends consensus messages and gossiped transactions to peers over HTTP: one queue and one
-/// sending task per peer, batching what accumulated while the previous request was in
-/// flight. Queues are bounded (oldest dropped first: consensus resends what matters); a peer
-/// that is down costs a failed request and a short pause, never a blocked node.
+/// Sends consensus messages and gossiped transactions to peers over long-lived WebSocket links
+/// (`/v1/peer/link`, NodeAPI): per peer, one link for consensus messages and one for
+/// transactions, so that a vote never waits behind a batch of transactions being checked.
+/// Each link has a bounded queue (oldest dropped first: consensus resends what matters; a
+/// gossiped transaction stays in this node's mempool) and one writer that sends, as one binary
+/// message, what accumulated while the previous one was written. A link reconnects by itself;
+/// what is queued while a peer is down waits for it, and a peer that is down never blocks the
+/// node.
+///
+/// A link carries only signed data: consensus messages are signed by validator keys and
+/// transactions by their signers, so the receiver checks every item and needs no
+/// authentication of the link itself.
 public final class PeerTransport: Sendable {
-    /// What a batch carries.
-    public enum Channel: String, Sendable { case messages, transactions }
+    /// What a link carries.
+    public enum Channel: String, Sendable, CaseIterable { case messages, transactions }
 
     final class Link: Sendable {
         let peer: NodeConfiguration.Peer
-        let queue = Mutex<[(Channel, [UInt8])]>([])
+        let channel: Channel
+        let queue = Mutex<[[UInt8]]>([])
+        /// The open connection's writer, if the link is up.
+        let connection = Mutex<WebSocketOutboundWriter?>(nil)
         let wake: AsyncStream<Void>.Continuation
         let signals: AsyncStream<Void>
-        init(peer: NodeConfiguration.Peer) {
+        init(peer: NodeConfiguration.Peer, channel: Channel) {
             self.peer = peer
+            self.channel = channel
             (signals, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         }
     }
 
     let selfID: String
-    let links: [String: Link]
-    let client: HTTPClient
+    let links: [Channel: [String: Link]]
     let logger: Logger
     static let maxQueued = 20_000
+    /// Items and bytes in one message (a proposal of the largest block still goes alone).
+    static let maxBatchItems = 2_000
+    static let maxBatchBytes = 16 << 20
+    /// WebSocket frame size both ends use; larger messages are split and reassembled.
+    public static let frameSize = 1 << 20
+    /// The largest message a node takes from a link: a 16 MiB batch plus one largest proposal.
+    public static let maxMessageBytes = 64 << 20
 
-    public init(selfID: String, peers: [NodeConfiguration.Peer], client: HTTPClient = .shared, logger: Logger) {
+    public init(selfID: String, peers: [NodeConfiguration.Peer], logger: Logger) {
         self.selfID = selfID
-        links = Dictionary(uniqueKeysWithValues: peers.filter { $0.id != selfID }.map { ($0.id, Link(peer: $0)) })
-        self.client = client
+        let others = peers.filter { $0.id != selfID }
+        var links: [Channel: [String: Link]] = [:]
+        for channel in Channel.allCases {
+            links[channel] = Dictionary(uniqueKeysWithValues: others.map { ($0.id, Link(peer: $0, channel: channel)) })
+        }
+        self.links = links
         self.logger = logger
     }
 
-    public var peers: [NodeConfiguration.Peer] { links.values.map(\.peer).sorted { $0.id < $1.id } }
+    public var peers: [NodeConfiguration.Peer] { (links[.messages] ?? [:]).values.map(\.peer).sorted { $0.id < $1.id } }
+
+    /// Whether the link to `peer` for `channel` is connected (for status and tests).
+    public func isConnected(_ peer: String, _ channel: Channel) -> Bool {
+        links[channel]?[peer]?.connection.withLock { $0 != nil } ?? false
+    }
 
     public func broadcast(_ channel: Channel, _ bytes: [UInt8]) {
-        for link in links.values { enqueue(link, channel, bytes) }
+        for link in (links[channel] ?? [:]).values { enqueue(link, bytes) }
     }
 
     public func send(_ channel: Channel, _ bytes: [UInt8], to peer: String) {
-        if let link = links[peer] { enqueue(link, channel, bytes) }
+        if let link = links[channel]?[peer] { enqueue(link, bytes) }
     }
 
-    private func enqueue(_ link: Link, _ channel: Channel, _ bytes: [UInt8]) {
+    private func enqueue(_ link: Link, _ bytes: [UInt8]) {
         link.queue.withLock { q in
-            q.append((channel, bytes))
+            q.append(bytes)
             if q.count > Self.maxQueued { q.removeFirst(q.count - Self.maxQueued) }
         }
         link.wake.yield()
     }
 
-    /// Runs the senders until cancelled.
+    /// Runs every link's connection and writer until cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            for link in links.values {
-                group.addTask { await self.drive(link) }
+            for link in links.values.flatMap(\.values) {
+                group.addTask { await self.connect(link) }
+                group.addTask { await self.write(link) }
             }
         }
     }
 
-    private func drive(_ link: Link) async {
+    /// The peer's link URL: its HTTP address with the `ws` scheme.
+    static func linkURL(_ peer: NodeConfiguration.Peer, channel: Channel, from selfID: String) -> String {
+        var base = peer.url
+        if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) } else if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/v1/peer/link?channel=\(channel.rawValue)&from=\(selfID)"
+    }
+
+    /// Keeps the link connected: connects, holds the connection until the peer closes it or it
+    /// fails, and connects again (after 200 ms, backing off to 2 s while the peer stays down).
+    private func connect(_ link: Link) async {
+        let url = Self.linkURL(link.peer, channel: link.channel, from: selfID)
+        var pause = Duration.milliseconds(200)
+        var configuration = WebSocketClientConfiguration(maxFrameSize: Self.frameSize)
+        configuration.autoPing = .enabled(timePeriod: .seconds(10))
+        while !Task.isCancelled {
+            let connected = Mutex(false)
+            do {
+                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                    connected.withLock { $0 = true }
+                    link.connection.withLock { $0 = outbound }
+                    link.wake.yield()
+                    defer { link.connection.withLock { $0 = nil } }
+                    // Nothing comes back on a link but control frames; this ends when it closes.
+                    for try await _ in inbound {}
+                }
+            } catch {
+                logger.debug("peer link failed", metadata: ["peer": "\(link.peer.id)", "channel": "\(link.channel.rawValue)", "error": "\(error)"])
+            }
+            link.connection.withLock { $0 = nil }
+            pause = connected.withLock({ $0 }) ? .milliseconds(200) : min(pause * 2, .seconds(2))
+            try? await Task.sleep(for: pause)
+        }
+    }
+
+    /// Sends what is queued whenever the link is up.
+    private func write(_ link: Link) async {
         for await _ in link.signals {
-            while !Task.isCancelled {
-                let batch = link.queue.withLock { q -> [(Channel, [UInt8])] in
+            while !Task.isCancelled, let outbound = link.connection.withLock({ $0 }) {
+                let batch = link.queue.withLock { q -> [[UInt8]] in
                     var taken = 0, size = 0
-                    while taken < q.count, taken < 2_000, size < 16 << 20 { size += q[taken].1.count; taken += 1 }
+                    while taken < q.count, taken < Self.maxBatchItems, size < Self.maxBatchBytes { size += q[taken].count; taken += 1 }
                     defer { q.removeFirst(taken) }
                     return Array(q.prefix(taken))
                 }
                 if batch.isEmpty { break }
-                for channel in [Channel.messages, .transactions] {
-                    let items = batch.filter { $0.0 == channel }.map(\.1)
-                    if items.isEmpty { continue }
-                    if !(await post(items, channel: channel, to: link.peer)) {
-                        try? await Task.sleep(for: .milliseconds(200))
-                    }
+                do {
+                    try await outbound.writeBinaryMessage(ByteBuffer(bytes: PeerFraming.frame(batch)))
+                } catch {
+                    // The connection broke under this batch: it is lost (consensus resends;
+                    // gossiped transactions are still in this node's mempool).
+                    logger.debug("peer link write failed", metadata: ["peer": "\(link.peer.id)", "error": "\(error)"])
+                    break
                 }
             }
             if Task.isCancelled { return }
-        }
-    }
-
-    private func post(_ items: [[UInt8]], channel: Channel, to peer: NodeConfiguration.Peer) async -> Bool {
-        var request = HTTPClientRequest(url: peer.url + "/v1/peer/" + channel.rawValue)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.headers.add(name: "X-Trustband-Node", value: selfID)
-        request.body = .bytes(ByteBuffer(bytes: PeerFraming.frame(items)))
-        do {
-            let response = try await client.execute(request, timeout: .seconds(5))
-            _ = try await response.body.collect(upTo: 1 << 20)
-            return response.status.code < 300
-        } catch {
-            logger.debug("peer send failed", metadata: ["peer": "\(peer.id)", "error": "\(error)"])
-            return false
         }
     }
 }

@@ -57,7 +57,7 @@ enum NodeServer {
     static func run(node: LedgerNode, registry: PrometheusCollectorRegistry?, logger: Logger) async throws {
         let address = node.configuration.address
         let parentWatch: [any Service] = ProcessInfo.processInfo.environment["TRUSTBAND_DEVNET_PARENT"].flatMap { Int32($0) }.map { [ParentWatch(parent: $0)] } ?? []
-        let app = Application(router: NodeAPI.router(node: node, registry: registry, logger: logger),
+        let app = Application(router: NodeAPI.router(node: node, registry: registry, logger: logger), server: PeerLinkServer.server(node: node, logger: logger),
                               configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustband-node"),
                               services: [ConsensusService(node: node)] + parentWatch, logger: logger)
         try await app.runService()
