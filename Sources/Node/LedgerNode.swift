@@ -318,11 +318,13 @@ final class CommitSink: Sendable {
         return committed.futureValidators
     }
 
-    /// Encodes and stores a snapshot off consensus's path (the state is a value: this copy
-    /// costs little and does not change). A restart replays the blocks after the newest one.
+    /// Encodes and stores a snapshot off consensus's path, at the lowest CPU priority (the state
+    /// is a value: this copy costs little and does not change). One at a time: a height that
+    /// comes due while one is still being written is skipped. A restart replays the blocks
+    /// after the newest snapshot.
     func writeSnapshot(_ contract: Contract, height: Int64, stateHash: String) {
         guard snapshotting.withLock({ busy in defer { busy = true }; return !busy }) else { return }
-        Task.detached(priority: .background) { [self] in
+        BackgroundWorker.lowPriority.submit { [self] in
             defer { snapshotting.withLock { $0 = false } }
             do {
                 try store.writeSnapshot(height: height, stateHash: stateHash, state: try contract.snapshot())

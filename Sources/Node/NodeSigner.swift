@@ -10,12 +10,42 @@ import Synchronization
 /// (height, round, step) and payload are written to the store, and a restarted node refuses
 /// to sign anything else for a step it already signed (or an earlier one): no double votes
 /// after a crash. A refused signature is empty, which every peer rejects.
+///
+/// Checks are libsodium's (`Ed25519Verification`, as for transactions), and a check that
+/// passed is remembered (the last `verifiedCapacity` of them, per key set): the precommits a
+/// block carries for its predecessor, and a decision's, are the votes this node already checked
+/// when they arrived, and are not checked twice.
 public final class NodeSigner: MessageSigner {
     let id: String
     let key: Curve25519.Signing.PrivateKey
     let store: LedgerStore?
-    let keys = Mutex<[String: Curve25519.Signing.PublicKey]>([:])
+    let keys = Mutex<[String: [UInt8]]>([:])
+    let verified = Mutex(VerifiedSignatures())
     let last: Mutex<SignedRecord?>
+    static let verifiedCapacity = 4096
+
+    /// Signatures that passed, each with the validator and the bytes it signed (FIFO, bounded).
+    struct VerifiedSignatures {
+        var members: Set<[UInt8]> = []
+        var order: [[UInt8]] = []
+        var next = 0
+
+        static func entry(_ signature: [UInt8], _ bytes: [UInt8], _ validator: String) -> [UInt8] {
+            let id = Array(validator.utf8)
+            return signature + withUnsafeBytes(of: UInt32(id.count).bigEndian) { Array($0) } + id + bytes
+        }
+
+        mutating func insert(_ entry: [UInt8]) {
+            guard members.insert(entry).inserted else { return }
+            if order.count < NodeSigner.verifiedCapacity {
+                order.append(entry)
+            } else {
+                members.remove(order[next])
+                order[next] = entry
+                next = (next + 1) % order.count
+            }
+        }
+    }
 
     public init(id: String, key: Curve25519.Signing.PrivateKey, store: LedgerStore?) throws(StorageError) {
         self.id = id
@@ -24,11 +54,14 @@ public final class NodeSigner: MessageSigner {
         last = Mutex(try store?.lastSigned(by: id))
     }
 
-    /// Replaces the verification keys (validator id → Ed25519 public key).
+    /// Replaces the verification keys (validator id → Ed25519 public key, raw). If they
+    /// change, what was verified with the old ones is forgotten.
     public func setKeys(_ raw: [String: [UInt8]]) {
-        var decoded: [String: Curve25519.Signing.PublicKey] = [:]
-        for (id, bytes) in raw { decoded[id] = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) }
-        keys.withLock { $0 = decoded }
+        let changed = keys.withLock { keys -> Bool in
+            defer { keys = raw }
+            return keys != raw
+        }
+        if changed { verified.withLock { $0 = VerifiedSignatures() } }
     }
 
     public func sign(_ bytes: [UInt8], as validator: String) -> [UInt8] {
@@ -50,7 +83,11 @@ public final class NodeSigner: MessageSigner {
 
     public func verify(_ signature: [UInt8], of bytes: [UInt8], by validator: String) -> Bool {
         guard signature.count == 64, let key = keys.withLock({ $0[validator] }) else { return false }
-        return key.isValidSignature(signature, for: bytes)
+        let entry = VerifiedSignatures.entry(signature, bytes, validator)
+        if verified.withLock({ $0.members.contains(entry) }) { return true }
+        guard Ed25519Verification.isValid(signature, of: bytes, publicKey: key) else { return false }
+        verified.withLock { $0.insert(entry) }
+        return true
     }
 
     /// Height, round and step (0 proposal, 1 prevote, 2 precommit) of a payload to sign.

@@ -34,6 +34,9 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Milliseconds between a sender's batches (one sender per node, one batch in flight each).")
     var batchMs = 5
 
+    @Option(help: "Write every committed transaction as CSV (rate, due_s, latency_ms) to this file, to see warm-up, stalls and trends.")
+    var series: String?
+
     func run() async throws {
         #if DEBUG
         say("warning: debug build; run `swift run -c release trustband bench ledger` for real figures\n")
@@ -53,13 +56,16 @@ struct LedgerBench: AsyncParsableCommand {
         var workload = try await LedgerWorkload.prepare(devnet: devnet, directory: directory)
         say("setup: \(workload.grants.count) grants to report on; signing the load…")
         var results: [(rate: Int, offered: Int, committed: Int, perSecond: Double, p50: Double, p99: Double, refused: Int)] = []
+        var csv = "rate,due_s,latency_ms\n"
         for rate in steps {
             let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent)
             let run = try await LedgerLoad(urls: devnet.urls, batchMs: batchMs).run(txs, rate: rate, seconds: duration)
             results.append((rate, txs.count, run.committedInWindow, run.committedPerSecond, run.p50, run.p99, run.refused))
+            for point in run.series { csv += String(format: "%d,%.4f,%.1f\n", rate, point.due, point.latency * 1000) }
             say(String(format: "  offered %5d tx/s: committed %7.0f tx/s, submit→commit p50 %6.0f ms, p99 %6.0f ms, refused (retried) %d",
                          rate, run.committedPerSecond, run.p50 * 1000, run.p99 * 1000, run.refused))
         }
+        if let series { try Data(csv.utf8).write(to: URL(fileURLWithPath: series)) }
         say("\noffered tx/s   committed tx/s   p50 ms   p99 ms")
         for r in results { say(String(format: "%12d %16.0f %8.0f %8.0f", r.rate, r.perSecond, r.p50 * 1000, r.p99 * 1000)) }
         if let verify = ContractBench.opensslVerifyMicroseconds() {

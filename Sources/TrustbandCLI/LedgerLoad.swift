@@ -18,6 +18,8 @@ struct LedgerLoad {
         var p50: Double
         var p99: Double
         var refused: Int
+        /// Each committed transaction: seconds from the start to when it came due, and its latency.
+        var series: [(due: Double, latency: Double)]
     }
 
     final class Book: Sendable {
@@ -31,12 +33,14 @@ struct LedgerLoad {
 
     func run(_ txs: [SignedTransaction], rate: Int, seconds: Int) async throws -> Outcome {
         let book = Book()
+        // Encoded and hashed before the clock starts: at 2000 tx/s this takes a few hundred
+        // milliseconds, which would otherwise arrive as one burst of transactions already late.
+        let items = txs.enumerated().map { n, tx in (due: Double(n) / Double(rate), id: tx.id, wire: tx.wireBytes) }
+        let ids = Set(items.map(\.id))
+        let startHeight = try await LedgerClient.height(urls[0])
         let clock = ContinuousClock(), start = clock.now
         let now: @Sendable () -> Double = { let d = start.duration(to: clock.now); return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        let startHeight = try await LedgerClient.height(urls[0])
-        let ids = Set(txs.map(\.id))
         let watcher = Task { try await watch(from: startHeight + 1, ids: ids, book: book, now: now) }
-        let items = txs.enumerated().map { n, tx in (due: Double(n) / Double(rate), id: tx.id, wire: tx.wireBytes) }
         let batchMs = self.batchMs, deadline = Double(seconds) + 30
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (k, url) in urls.enumerated() {
@@ -80,7 +84,9 @@ struct LedgerLoad {
             func pct(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
             // Sustained rate: commits in the window after the first second (warm-up), per second.
             let warm = s.committed.values.filter { $0 > 1 && $0 <= window }.count
-            return Outcome(committedInWindow: inWindow, committedPerSecond: Double(warm) / max(1, window - 1), p50: pct(0.5), p99: pct(0.99), refused: s.refused)
+            let series = s.committed.compactMap { id, t in s.submitted[id].map { (due: $0, latency: t - $0) } }.sorted { $0.due < $1.due }
+            return Outcome(committedInWindow: inWindow, committedPerSecond: Double(warm) / max(1, window - 1), p50: pct(0.5), p99: pct(0.99), refused: s.refused,
+                           series: series)
         }
     }
 
