@@ -12,17 +12,23 @@ import Testing
 /// The HTTP API of a real one-validator node (it commits alone), in process.
 @Suite("Node HTTP API")
 struct NodeAPITests {
-    static func withNode(extraAccounts: [Devnet.DevAccount] = [], _ body: @Sendable (any TestClientProtocol, LedgerNode) async throws -> Void) async throws {
-        let dir = NSTemporaryDirectory() + "trustband-node-api-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A one-validator devnet in a new directory (`user-1` funded, plus `extraAccounts`), with a
+    /// 20 ms commit wait; the caller removes `directory`.
+    static func makeNode(extraAccounts: [Devnet.DevAccount] = [], maxBodyBytes: Int? = nil, logger: Logger) throws -> (node: LedgerNode, directory: String) {
+        let dir = NSTemporaryDirectory() + "trustband-node-\(UUID().uuidString)"
         var timeouts = NodeConfiguration.Timeouts()
         timeouts.commitWaitMs = 20
         let configs = try Devnet.create(directory: dir, nodes: 1, basePort: 0,
                                         devAccounts: [.init(id: "user-1", role: .pu, deposit: 100, balance: 10_000)] + extraAccounts, timeouts: timeouts)
         var configuration = try NodeConfiguration.load(path: configs[0])
-        configuration.maxBodyBytes = 64 * 1024
+        if let maxBodyBytes { configuration.maxBodyBytes = maxBodyBytes }
+        return (try LedgerNode(configuration: configuration, logger: logger), dir)
+    }
+
+    static func withNode(extraAccounts: [Devnet.DevAccount] = [], _ body: @Sendable (any TestClientProtocol, LedgerNode) async throws -> Void) async throws {
         let logger = Logger(label: "test.node")
-        let node = try LedgerNode(configuration: configuration, logger: logger)
+        let (node, dir) = try makeNode(extraAccounts: extraAccounts, maxBodyBytes: 64 * 1024, logger: logger)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let app = Application(router: NodeAPI.router(node: node, registry: nil, logger: logger))
         let consensus = Task { await node.run() }
         defer { consensus.cancel() }

@@ -20,15 +20,9 @@ import Testing
 struct PeerLinkTests {
     /// A one-validator node served live (real sockets), with the peer link upgrade.
     static func withLiveNode(extraAccounts: [Devnet.DevAccount] = [], _ body: @Sendable (any TestClientProtocol, Int, LedgerNode) async throws -> Void) async throws {
-        let dir = NSTemporaryDirectory() + "trustband-peer-link-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var timeouts = NodeConfiguration.Timeouts()
-        timeouts.commitWaitMs = 20
-        let configs = try Devnet.create(directory: dir, nodes: 1, basePort: 0,
-                                        devAccounts: [.init(id: "user-1", role: .pu, deposit: 100, balance: 10_000)] + extraAccounts, timeouts: timeouts)
-        let configuration = try NodeConfiguration.load(path: configs[0])
         let logger = Logger(label: "test.peer-link")
-        let node = try LedgerNode(configuration: configuration, logger: logger)
+        let (node, dir) = try NodeAPITests.makeNode(extraAccounts: extraAccounts, logger: logger)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let app = Application(router: NodeAPI.router(node: node, registry: nil, logger: logger), server: PeerLinkServer.server(node: node, logger: logger),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         let consensus = Task { await node.run() }
