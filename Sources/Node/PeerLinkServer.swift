@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// The receiving end of peer links: the node's HTTP/1.1 server, where a WebSocket upgrade of
 /// `/v1/peer/link?channel=messages|transactions&from=ID` opens a link (`PeerTransport` is the
@@ -18,12 +19,18 @@ import NIOWebSocket
 public enum PeerLinkServer {
     /// The HTTP server builder for `Application(router:server:…)`.
     public static func server(node: LedgerNode, logger: Logger) -> HTTPServerBuilder {
-        let ws = WebSocketServerConfiguration(maxFrameSize: PeerTransport.frameSize, autoPing: .enabled(timePeriod: .seconds(10)))
+        let ws = WebSocketServerConfiguration(maxFrameSize: PeerTransport.frameSize, autoPing: .enabled(timePeriod: .seconds(10)), closeTimeout: .seconds(2))
         return .http1WebSocketUpgrade(configuration: .init(ws: ws)) { request, _, _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
             guard let target = LinkTarget(path: request.path ?? "") else { return .dontUpgrade }
             let linkLogger = logger.with(["peer": "\(target.from)", "channel": "\(target.channel.rawValue)"])
             return .upgrade([:]) { inbound, outbound, _ in
-                try await serve(target.channel, inbound: inbound, outbound: outbound, node: node, logger: linkLogger)
+                // A link lasts as long as its peer runs: when this node stops, it closes its end
+                // (the server's graceful shutdown waits for every connection to finish).
+                try await withGracefulShutdownHandler {
+                    try await serve(target.channel, inbound: inbound, outbound: outbound, node: node, logger: linkLogger)
+                } onGracefulShutdown: {
+                    Task { try? await outbound.close(.goingAway, reason: "node stopping") }
+                }
             }
         }
     }

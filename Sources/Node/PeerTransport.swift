@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOWebSocket
 import Synchronization
 
 /// Sends consensus messages and gossiped transactions to peers over long-lived WebSocket links
@@ -106,6 +107,7 @@ public final class PeerTransport: Sendable {
         var pause = Duration.milliseconds(200)
         var configuration = WebSocketClientConfiguration(maxFrameSize: Self.frameSize)
         configuration.autoPing = .enabled(timePeriod: .seconds(10))
+        configuration.closeTimeout = .seconds(2)
         while !Task.isCancelled {
             let connected = Mutex(false)
             do {
@@ -114,8 +116,13 @@ public final class PeerTransport: Sendable {
                     link.connection.withLock { $0 = outbound }
                     link.wake.yield()
                     defer { link.connection.withLock { $0 = nil } }
-                    // Nothing comes back on a link but control frames; this ends when it closes.
-                    for try await _ in inbound {}
+                    // Nothing comes back on a link but control frames; this ends when it closes,
+                    // or when the transport is cancelled (the node stopping) and closes it.
+                    try await withTaskCancellationHandler {
+                        for try await _ in inbound {}
+                    } onCancel: {
+                        Task { try? await outbound.close(.goingAway, reason: "node stopping") }
+                    }
                 }
             } catch {
                 logger.debug("peer link failed", metadata: ["peer": "\(link.peer.id)", "channel": "\(link.channel.rawValue)", "error": "\(error)"])

@@ -60,15 +60,20 @@ final class DevnetProcesses: @unchecked Sendable {
     }
 
     /// SIGTERM to every node, then SIGKILL to any still running after `grace` seconds.
-    func stopAll(grace: Double = 10) {
+    /// SIGTERM to every node, SIGKILL to those still running after `grace` seconds; returns how
+    /// many needed SIGKILL (a node stops cleanly in well under a second).
+    @discardableResult
+    func stopAll(grace: Double = 10) -> Int {
         let running = lock.withLock { processes.compactMap { $0 }.filter(\.isRunning) }
         for p in running { p.terminate() }
         let deadline = Date().addingTimeInterval(grace)
+        var killed = 0
         for p in running {
             while p.isRunning, Date() < deadline { usleep(50_000) }
-            if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+            if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); killed += 1 }
         }
         lock.withLock { processes = processes.map { _ in nil } }
+        return killed
     }
 
     /// Waits until every node answers `/v1/status`.

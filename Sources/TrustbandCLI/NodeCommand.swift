@@ -46,10 +46,13 @@ enum NodeServer {
     struct ParentWatch: Service {
         let parent: Int32
         func run() async throws {
-            while !Task.isCancelled, getppid() == parent {
-                try? await Task.sleep(for: .seconds(1))
+            // A service must end on graceful shutdown (SIGTERM, Ctrl-C), or the group waits for it.
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled, getppid() == parent {
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                if !Task.isCancelled { throw ParentGone() }
             }
-            if !Task.isCancelled { throw ParentGone() }
         }
         struct ParentGone: Error, CustomStringConvertible { var description: String { "the devnet supervisor is gone; stopping" } }
     }

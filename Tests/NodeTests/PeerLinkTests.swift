@@ -155,12 +155,15 @@ struct PeerLinkTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func waitFor(_ what: String, seconds: Double = 10, _ condition: () -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            if Date() > deadline { Issue.record("timed out waiting for \(what)"); return }
+    /// Polls `condition` up to 1000 times, 20 ms apart. Counted, not timed: when the whole suite
+    /// runs on two cores the tasks may wait long for a thread, and a wall-clock deadline would
+    /// fail a test whose code was never slow.
+    static func waitFor(_ what: String, _ condition: () -> Bool) async throws {
+        for _ in 0..<1_000 {
+            if condition() { return }
             try await Task.sleep(for: .milliseconds(20))
         }
+        Issue.record("gave up waiting for \(what)")
     }
 
     @Test("the sender queues while a peer is down, delivers in order once it is up, and reconnects after the peer restarts")

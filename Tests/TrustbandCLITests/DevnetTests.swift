@@ -70,5 +70,8 @@ struct DevnetTests {
             #expect(a["hash"] as? String == b["hash"] as? String, "block \(h)")
             #expect(a["state_hash"] as? String == b["state_hash"] as? String, "state after \(h)")
         }
+        // SIGTERM (what Ctrl-C on the devnet sends them) stops every node, links open, before
+        // the supervisor would resort to SIGKILL.
+        #expect(devnet.stopAll(grace: 5) == 0, "a node did not stop within 5 s of SIGTERM")
     }
 }
