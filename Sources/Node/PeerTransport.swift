@@ -6,7 +6,7 @@ import NIOWebSocket
 import Synchronization
 
 /// Sends consensus messages and gossiped transactions to peers over long-lived WebSocket links
-/// (`/v1/peer/link`, NodeAPI): per peer, one link for consensus messages and one for
+/// (`/v1/peer/link`, `PeerLinkServer`): per peer, one link for consensus messages and one for
 /// transactions, so that a vote never waits behind a batch of transactions being checked.
 /// Each link has a bounded queue (oldest dropped first: consensus resends what matters; a
 /// gossiped transaction stays in this node's mempool) and one writer that sends, as one binary
