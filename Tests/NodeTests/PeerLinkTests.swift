@@ -89,7 +89,7 @@ struct PeerLinkTests {
         }
     }
 
-    @Test("a malformed message closes the link with the reason (1003); text is refused; the node stays up and keeps committing")
+    @Test("a malformed message closes the link with the reason (1003), an oversized frame with 1009; text is refused; the node stays up and keeps committing")
     func malformedClosesLink() async throws {
         try await Self.withLiveNode { client, port, _ in
             let before = try #require((try await Self.json(client, "/v1/status")["height"] as? NSNumber)?.int64Value)
@@ -101,6 +101,9 @@ struct PeerLinkTests {
             let garbage = try await Self.sendOnLink(port: port, channel: "messages", [PeerFraming.frame([[0xFF, 0x00, 0x13]])], holdMs: 5_000)
             #expect(garbage?.closeCode == .unacceptableData)
             #expect(garbage?.reason?.contains("malformed") == true, "reason: \(String(describing: garbage?.reason))")
+            // One frame over the 1 MiB frame limit: closed by the WebSocket layer as too large.
+            let huge = try await Self.sendOnLink(port: port, channel: "transactions", [Array(repeating: 0, count: 2 << 20)], holdMs: 5_000)
+            #expect(huge?.closeCode == .messageTooLarge)
             // Text on a binary link.
             let text = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/peer/link?channel=transactions&from=test", logger: Logger(label: "test.ws")) { inbound, outbound, _ in
                 try await outbound.write(.text("hello"))
