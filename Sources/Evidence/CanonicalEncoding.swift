@@ -66,7 +66,9 @@ package struct CanonicalReader {
 
     package mutating func string(_ field: String) throws(EvidenceError) -> String {
         let raw = try data(field)
-        guard let text = String(bytes: raw, encoding: .utf8) else { throw .malformedRecord(problem: "\(field) is not UTF-8") }
+        // Not Foundation's String(bytes:encoding:), which drops a leading byte-order mark: what is
+        // decoded must encode back to the same bytes.
+        guard let text = String(validating: raw, as: UTF8.self) else { throw .malformedRecord(problem: "\(field) is not UTF-8") }
         return text
     }
 

@@ -68,5 +68,6 @@ public struct SensorKeys: Sendable {
 }
 
 package func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { Hex.encode(bytes) }
+package func hex<D: Digest>(_ digest: D) -> String { Hex.encode(digest) }
 
 package func unhex(_ text: String) -> Data? { Hex.decode(text).map { Data($0) } }

@@ -1,4 +1,4 @@
-/// An array kept in chunks of 512 behind references. The contract is copied for every block a
+/// An array kept in chunks of 64 behind references. The contract is copied for every block a
 /// node executes (the committed state must survive an invalid proposal): copying this costs a
 /// retain per chunk, and changing or appending an element copies only its chunk, where a
 /// Swift array would copy every element. Encodes as a plain array.
@@ -9,7 +9,7 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection,
         init(_ items: [Element]) { self.items = items }
     }
 
-    static var shift: Int { 9 }
+    static var shift: Int { 6 }
     static var chunkSize: Int { 1 << shift }
 
     private var chunks: [Chunk] = []
@@ -30,15 +30,17 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection,
     public var endIndex: Int { count }
 
     public subscript(position: Int) -> Element {
-        get {
+        // Borrowed: reading `cases[i].verdict` must not copy the whole element either.
+        _read {
             precondition(position >= 0 && position < count, "index \(position) out of range 0..<\(count)")
-            return chunks[position >> Self.shift].items[position & (Self.chunkSize - 1)]
+            yield chunks[position >> Self.shift].items[position & (Self.chunkSize - 1)]
         }
-        set {
+        // In place: `cases[i].verdict = …` must not copy the whole element out and back.
+        _modify {
             precondition(position >= 0 && position < count, "index \(position) out of range 0..<\(count)")
             let c = position >> Self.shift
             makeUnique(c)
-            chunks[c].items[position & (Self.chunkSize - 1)] = newValue
+            yield &chunks[c].items[position & (Self.chunkSize - 1)]
         }
     }
 

@@ -22,6 +22,7 @@ extension Contract {
         for (i, c) in contract.cases.enumerated() {
             contract.casesByGrantRule.insert(i, key: c.grantID + "\u{0}" + c.rule, startNs: c.startNs, endNs: c.endNs)
         }
+        contract.rebuildValidatorIDs()
         try contract.rebuildChains()
         guard contract.stateHash == expected else {
             throw .malformed(problem: "snapshot state hash \(contract.stateHash) is not the recorded \(expected)")

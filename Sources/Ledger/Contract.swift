@@ -32,6 +32,10 @@ public struct Receipt: Sendable, Equatable {
 public struct Contract: Sendable, Codable {
     public let parameters: LedgerParameters
     public internal(set) var accounts: [String: Account] = [:]
+    /// Ids of the accounts with the validator role, sorted (derived from `accounts`: kept by
+    /// `addAccount`, rebuilt on restore). `validatorSet` is read for every case opened and must
+    /// not scan every account.
+    var validatorIDs: [String] = []
     /// Unclaimed genesis tokens per signing key (hex).
     public internal(set) var allocations: [String: Int64] = [:]
     public internal(set) var offers: [Offer] = []
@@ -87,9 +91,9 @@ public struct Contract: Sendable, Codable {
             guard accounts[a.id] == nil else { throw .invalidGenesis(field: "\(field).id", problem: "\(a.id) appears twice") }
             guard a.signingKey.count == 32, a.agreementKey.count == 32 else { throw .invalidGenesis(field: "\(field).keys", problem: "keys are 32 bytes") }
             guard a.deposit >= 0, a.balance >= 0 else { throw .invalidGenesis(field: "\(field).deposit", problem: "amounts must be ≥ 0") }
-            accounts[a.id] = Account(id: a.id, role: a.role, signingKey: a.signingKey, agreementKey: a.agreementKey, balance: a.balance,
-                                     deposit: a.deposit, registrationDeposit: a.deposit, locked: 0,
-                                     trustMilli: initialTrust(deposit: a.deposit), nonce: 0, accessedPeriods: [], violationPeriods: [])
+            addAccount(Account(id: a.id, role: a.role, signingKey: a.signingKey, agreementKey: a.agreementKey, balance: a.balance,
+                               deposit: a.deposit, registrationDeposit: a.deposit, locked: 0,
+                               trustMilli: initialTrust(deposit: a.deposit), nonce: 0, accessedPeriods: [], violationPeriods: []))
             genesisSupply += a.deposit + a.balance
         }
         for (n, allocation) in genesis.allocations.enumerated() {
@@ -111,8 +115,20 @@ public struct Contract: Sendable, Codable {
     /// Validators that vote now: accounts with the validator role and trust ≥ `Trth`, with
     /// their power (trust in thousandths), sorted by id.
     public var validatorSet: [(id: String, power: Int64)] {
-        accounts.values.filter { $0.role == .validator && $0.trustMilli >= parameters.trustThresholdMilli && $0.trustMilli > 0 }
-            .sorted { $0.id < $1.id }.map { ($0.id, $0.trustMilli) }
+        validatorIDs.compactMap { id in
+            guard let trust = accounts[id]?.trustMilli, trust >= parameters.trustThresholdMilli, trust > 0 else { return nil }
+            return (id, trust)
+        }
+    }
+
+    /// Adds a new account (accounts are never removed).
+    mutating func addAccount(_ account: Account) {
+        accounts[account.id] = account
+        if account.role == .validator { rebuildValidatorIDs() }
+    }
+
+    mutating func rebuildValidatorIDs() {
+        validatorIDs = accounts.values.filter { $0.role == .validator }.map(\.id).sorted()
     }
 
     /// Tokens in all accounts, escrows and the treasury; equal to the genesis supply always.
@@ -160,9 +176,8 @@ public struct Contract: Sendable, Codable {
     /// every other check still runs.
     public mutating func apply(_ signed: SignedTransaction, signatureChecked: Bool = false) -> Result<Receipt, LedgerError> {
         do throws(LedgerError) {
-            let bytes = signed.transaction.canonicalBytes
-            let events = try execute(signed, bytes: bytes, signatureChecked: signatureChecked)
-            return .success(Receipt(transactionID: hex(SHA256.hash(data: bytes)), events: events))
+            let events = try execute(signed, bytes: signed.canonicalBytes, signatureChecked: signatureChecked)
+            return .success(Receipt(transactionID: signed.id, events: events))
         } catch {
             return .failure(error)
         }
@@ -179,9 +194,9 @@ public struct Contract: Sendable, Codable {
     /// so that a caller holding the state under a lock need not copy it to check outside.
     public static func checkSignature(_ signed: SignedTransaction, signer: Account?) throws(LedgerError) {
         let tx = signed.transaction
-        if case .register(_, let signingKey, _, _) = tx.body { return try Self.verify(signed.signature, of: tx.canonicalBytes, key: signingKey) }
+        if case .register(_, let signingKey, _, _) = tx.body { return try Self.verify(signed.signature, of: signed.canonicalBytes, key: signingKey) }
         guard let account = signer else { throw .unknownAccount(tx.signer) }
-        try Self.verify(signed.signature, of: tx.canonicalBytes, key: account.signingKey)
+        try Self.verify(signed.signature, of: signed.canonicalBytes, key: account.signingKey)
         if case .evidence(let record, let signature) = tx.body {
             do { try Self.verify(signature, of: record, key: account.signingKey) } catch {
                 throw .invalidEvidence(problem: "the record's signature does not verify for \(account.id)'s key")
@@ -246,9 +261,9 @@ public struct Contract: Sendable, Codable {
         guard funds >= deposit else { throw .insufficientFunds(account: tx.signer, needed: deposit, available: funds) }
         allocations[key] = nil
         let trust = initialTrust(deposit: deposit)
-        accounts[tx.signer] = Account(id: tx.signer, role: role, signingKey: signingKey, agreementKey: agreementKey, balance: funds - deposit,
-                                      deposit: deposit, registrationDeposit: deposit, locked: 0, trustMilli: trust, nonce: 1,
-                                      accessedPeriods: [], violationPeriods: [])
+        addAccount(Account(id: tx.signer, role: role, signingKey: signingKey, agreementKey: agreementKey, balance: funds - deposit,
+                           deposit: deposit, registrationDeposit: deposit, locked: 0, trustMilli: trust, nonce: 1,
+                           accessedPeriods: [], violationPeriods: []))
         return ["registered \(tx.signer) as \(role.rawValue), deposit \(deposit), balance \(funds - deposit), trust \(Milli(trust))"]
     }
 

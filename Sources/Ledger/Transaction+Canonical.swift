@@ -1,3 +1,4 @@
+import Crypto
 import Evidence
 
 extension Transaction {
@@ -111,9 +112,18 @@ extension SignedTransaction {
     /// Wire form: the transaction's canonical bytes and the signature, each length-prefixed.
     public var wireBytes: [UInt8] {
         var w = CanonicalWriter()
-        w.data(transaction.canonicalBytes)
+        w.data(canonicalBytes)
         w.data(signature)
         return w.bytes
+    }
+
+    /// The id of the transaction in wire form, read without decoding it (nil if the framing is
+    /// wrong; the bytes may still not decode).
+    public static func id(ofWire bytes: [UInt8]) -> String? {
+        guard bytes.count >= 4 else { return nil }
+        let length = bytes[0..<4].reduce(0) { $0 << 8 | Int($1) }
+        guard length <= bytes.count - 4 else { return nil }
+        return hex(SHA256.hash(data: bytes[4..<(4 + length)]))
     }
 
     public init(wire bytes: [UInt8]) throws(LedgerError) {
@@ -122,7 +132,7 @@ extension SignedTransaction {
             let tx = try r.data("transaction", limit: 1 << 20)
             let signature = try r.data("signature")
             try r.finish()
-            self.init(transaction: try Transaction(canonical: tx), signature: signature)
+            self.init(transaction: try Transaction(canonical: tx), canonicalBytes: tx, signature: signature)
         } catch let error as LedgerError {
             throw error
         } catch {

@@ -98,17 +98,31 @@ public struct DemandRequest: Sendable, Equatable, Codable {
     }
 }
 
-/// A transaction and its signer's Ed25519 signature over its canonical bytes.
+/// A transaction and its signer's Ed25519 signature over its canonical bytes. The canonical
+/// bytes and the id are computed once, when it is made or decoded: a node checks, executes and
+/// records each transaction several times, and re-encoding and re-hashing it each time was a
+/// measurable part of a block's cost.
 public struct SignedTransaction: Sendable, Equatable {
-    public var transaction: Transaction
+    public let transaction: Transaction
     public var signature: [UInt8]
+    /// `transaction.canonicalBytes`: what the signature covers.
+    public let canonicalBytes: [UInt8]
+    /// `transaction.id`: SHA-256 of the canonical bytes, hex.
+    public let id: String
 
     public init(transaction: Transaction, signature: [UInt8]) {
-        self.transaction = transaction
-        self.signature = signature
+        self.init(transaction: transaction, canonicalBytes: transaction.canonicalBytes, signature: signature)
     }
 
-    public var id: String { transaction.id }
+    /// `canonicalBytes` must be `transaction.canonicalBytes` (as decoding finds them).
+    init(transaction: Transaction, canonicalBytes: [UInt8], signature: [UInt8]) {
+        self.transaction = transaction
+        self.signature = signature
+        self.canonicalBytes = canonicalBytes
+        self.id = hex(SHA256.hash(data: canonicalBytes))
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.canonicalBytes == b.canonicalBytes && a.signature == b.signature }
 }
 
 /// A consensus vote as validators sign it (the Consensus target uses this layout).

@@ -210,12 +210,20 @@ public final class LedgerApplication: Sendable {
         contract.beginBlock(context)
         var receipts: [(String, String, String, [String])] = []
         for wire in block.transactions {
-            guard let signed = try? SignedTransaction(wire: wire) else { return Execution(valid: false, contract: committed, receipts: []) }
-            let id = signed.id
-            guard case .success(let receipt) = contract.apply(signed, signatureChecked: mempool.holds(id, wire: wire)) else {
+            // A transaction this node admitted is taken as admitted (decoded, signature checked);
+            // any other is decoded and checked in full.
+            let signed: SignedTransaction, checked: Bool
+            if let id = SignedTransaction.id(ofWire: wire), let admitted = mempool.entry(id, wire: wire) {
+                (signed, checked) = (admitted.signed, true)
+            } else if let decoded = try? SignedTransaction(wire: wire) {
+                (signed, checked) = (decoded, false)
+            } else {
                 return Execution(valid: false, contract: committed, receipts: [])
             }
-            receipts.append((id, signed.transaction.kind, signed.transaction.signer, receipt.events))
+            guard case .success(let receipt) = contract.apply(signed, signatureChecked: checked) else {
+                return Execution(valid: false, contract: committed, receipts: [])
+            }
+            receipts.append((signed.id, signed.transaction.kind, signed.transaction.signer, receipt.events))
         }
         let endEvents = contract.endBlock(context)
         return Execution(valid: true, contract: contract, receipts: receipts, endEvents: endEvents)

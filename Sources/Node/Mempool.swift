@@ -67,9 +67,13 @@ public struct Mempool: Sendable {
 
     /// Whether these exact wire bytes (signature included) were admitted under `id`: only
     /// then has their signature been checked (the id covers the unsigned bytes alone).
-    public func holds(_ id: String, wire: [UInt8]) -> Bool {
-        guard let (signer, nonce) = ids[id] else { return false }
-        return bySigner[signer]?[nonce]?.wire == wire
+    public func holds(_ id: String, wire: [UInt8]) -> Bool { entry(id, wire: wire) != nil }
+
+    /// The entry admitted under `id` with exactly these wire bytes (its decoded transaction is
+    /// the one the bytes hold, its signature checked), if there is one.
+    public func entry(_ id: String, wire: [UInt8]) -> Entry? {
+        guard let (signer, nonce) = ids[id], let entry = bySigner[signer]?[nonce], entry.wire == wire else { return nil }
+        return entry
     }
 
     /// What `add` would refuse without looking at the signature (a transaction already here or

@@ -1,16 +1,31 @@
+import Crypto
+import Foundation
+
 /// Lower-case hexadecimal, both ways (hashes, keys and ids are printed and parsed a lot:
 /// `String(format:)` per byte costs microseconds each).
 public enum Hex {
     static let digits = Array("0123456789abcdef".utf8)
 
     public static func encode<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        if let text = bytes.withContiguousStorageIfAvailable({ encode(raw: UnsafeRawBufferPointer($0)) }) { return text }
+        return Array(bytes).withUnsafeBytes { encode(raw: $0) }
+    }
+
+    /// A digest's bytes (a digest iterates byte by byte, which is slow through `Sequence`).
+    public static func encode<D: Digest>(_ digest: D) -> String { digest.withUnsafeBytes { encode(raw: $0) } }
+
+    static func encode(raw: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: raw.count * 2) { out in
+            digits.withUnsafeBufferPointer { d in
+                var i = 0
+                for b in raw {
+                    out[i] = d[Int(b >> 4)]
+                    out[i + 1] = d[Int(b & 0x0f)]
+                    i += 2
+                }
+                return i
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The bytes of an even-length hex string (either case), or nil.

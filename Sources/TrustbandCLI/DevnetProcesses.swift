@@ -32,6 +32,8 @@ final class DevnetProcesses: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["node", "--config", configs[index]]
         var env = ProcessInfo.processInfo.environment
+        // The nodes share this machine: each gets its share of the cores as event loop threads.
+        if env[NodeProcess.threadsVariable] == nil { env[NodeProcess.threadsVariable] = String(NodeProcess.threadsPerNode(configs.count)) }
         for (k, v) in environment { env[k] = v }
         env["TRUSTBAND_DEVNET_PARENT"] = String(getpid())
         process.environment = env

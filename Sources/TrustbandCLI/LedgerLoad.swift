@@ -1,3 +1,4 @@
+import Consensus
 import Foundation
 import Ledger
 import Synchronization
@@ -90,19 +91,22 @@ struct LedgerLoad {
         }
     }
 
-    /// Follows the first node's blocks; notes when each transaction is seen committed.
+    /// Follows the first node's blocks; notes when each transaction is seen committed. Asks for
+    /// the next height's commit in binary (`/v1/blocks/{h}/commit`) until it is there, 5 ms
+    /// apart: the watcher shares the machine with the devnet, and fetching every block as JSON
+    /// (and polling `/v1/status`) cost about 3 % of it at 2000 tx/s.
     func watch(from height: Int64, ids: Set<String>, book: Book, now: @Sendable () -> Double) async throws {
         var next = height
         while !Task.isCancelled {
-            let top = (try? await LedgerClient.height(urls[0])) ?? next - 1
-            while next <= top {
-                let block = try await LedgerClient.json(urls[0] + "/v1/blocks/\(next)")
-                let seen = now()
-                let txs = (block["transactions"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-                book.state.withLock { s in for id in txs where ids.contains(id) { s.committed[id] = seen } }
-                next += 1
+            guard let (status, body) = try? await LedgerClient.get(urls[0] + "/v1/blocks/\(next)/commit"), status == 200 else {
+                try await Task.sleep(for: .milliseconds(5))
+                continue
             }
-            try await Task.sleep(for: .milliseconds(10))
+            let seen = now()
+            let commit = try Commit(wire: body)
+            let txs = commit.block.transactions.compactMap(SignedTransaction.id(ofWire:))
+            book.state.withLock { s in for id in txs where ids.contains(id) { s.committed[id] = seen } }
+            next += 1
         }
     }
 }

@@ -101,6 +101,20 @@ struct FormulaTests {
         #expect(f.contract.accounts["pu-1"]!.deposit == 0)
     }
 
+    @Test("The validator set: validator accounts with trust ≥ Trth, by id, their trust as power; one registered later joins it, one below Trth does not")
+    func validatorSet() throws {
+        var f = LedgerFixture(funded: ["v0": 500, "v9": 10, "pu-1": 100])
+        #expect(f.contract.validatorSet.map(\.id) == ["v1", "v2", "v3", "v4"])
+        #expect(f.contract.validatorSet.map(\.power) == [300_000, 400_000, 500_000, 600_000])
+        _ = try f.send("v0", LedgerFixture.register(.validator, "v0", deposit: 100)).get()
+        _ = try f.send("v9", LedgerFixture.register(.validator, "v9", deposit: 10)).get()  // trust 110 < Trth 150
+        _ = try f.send("pu-1", LedgerFixture.register(.pu, "pu-1", deposit: 100)).get()
+        #expect(f.contract.validatorSet.map(\.id) == ["v0", "v1", "v2", "v3", "v4"])
+        #expect(f.contract.validatorSet.first?.power == 200_000)
+        let restored = try Contract.restore(snapshot: try f.contract.snapshot(), stateHash: f.contract.stateHash)
+        #expect(restored.validatorSet.map(\.id) == ["v0", "v1", "v2", "v3", "v4"])
+    }
+
     @Test("A case nobody votes on is not guilty at its deadline; a suspect with a small deposit loses what it has")
     func deadlinesAndSmallDeposits() throws {
         var p = LedgerParameters()

@@ -120,5 +120,6 @@ struct PropertyTests {
         // snapshot's content (restore recomputes them and checks the hash).
         let restored = try Contract.restore(snapshot: try original.snapshot(), stateHash: original.stateHash)
         #expect(restored.canonicalState == original.canonicalState, "seed \(seed)")
+        #expect(restored.validatorSet.map { "\($0.id)=\($0.power)" } == original.validatorSet.map { "\($0.id)=\($0.power)" }, "seed \(seed)")
     }
 }

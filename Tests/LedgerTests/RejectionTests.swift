@@ -122,4 +122,21 @@ struct RejectionTests {
         unknown[6] = 99
         #expect(throws: LedgerError.malformed(problem: "unknown transaction kind 99")) { try Transaction(canonical: unknown) }
     }
+
+    @Test("A decoded transaction keeps exactly the bytes it was decoded from: its id and signature are over them, a leading byte-order mark included")
+    func decodedBytesAreKept() throws {
+        let f = Self.ready()
+        // An offer whose area starts with U+FEFF: Foundation's UTF-8 decoding would drop it, and the
+        // bytes encoded again would differ from the ones signed.
+        let signed = f.tx("mno-a", .offer(OfferRequest(id: "o9", frequencyLowHz: 3_600_000_000, frequencyHighHz: 3_610_000_000, area: "\u{FEFF}cell-7",
+                                                          startNs: 1, endNs: 2, unitPriceMilli: 1, deposit: 1, rules: UsageRules(
+                                                              maxPsdMilliDbmPerMHz: 0, outOfBandMaxMilliDbmPerMHz: 0, maxOccupancyNs: 1,
+                                                              nominalPsdMilliDbmPerMHz: nil, nominalToleranceMilliDB: nil))))
+        let decoded = try SignedTransaction(wire: signed.wireBytes)
+        #expect(decoded.transaction == signed.transaction)
+        #expect(decoded.canonicalBytes == signed.transaction.canonicalBytes)
+        #expect(decoded.id == signed.transaction.id)
+        #expect(decoded.wireBytes == signed.wireBytes)
+        if case .offer(let o) = decoded.transaction.body { #expect(o.area.unicodeScalars.first == "\u{FEFF}") } else { Issue.record("not an offer") }
+    }
 }

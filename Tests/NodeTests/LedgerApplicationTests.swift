@@ -59,14 +59,18 @@ struct LedgerApplicationTests {
 
     @Test("a validator executing a proposed block reaches the proposer's state, the block's end included")
     func validatorMatchesProposer() throws {
-        let proposer = try Self.application(), validator = try Self.application()
+        // One validator has the transaction from gossip (admitted: executed as admitted), the
+        // other sees it first in the block (decoded and checked there).
+        let proposer = try Self.application(), validator = try Self.application(), gossiped = try Self.application()
         let tx = try Transaction(signer: "user-1", nonce: 1, body: .topUp(amount: 5)).signed(by: DevKeys.signing("user-1"))
         _ = try proposer.admit(wire: tx.wireBytes)
+        _ = try gossiped.admit(wire: tx.wireBytes)
         let made = proposer.makeBlock(height: 1, previous: nil)
         #expect(made.transactions == [tx.wireBytes])
-        #expect(validator.isValid(made))
+        #expect(validator.isValid(made) && gossiped.isValid(made))
         let commit = Commit(block: made, round: 0, precommits: [])
         let mine = try #require(proposer.commit(commit)).height, theirs = try #require(validator.commit(commit)).height
+        #expect(try #require(gossiped.commit(commit)).height.stateHash == mine.stateHash)
         // The block's end counts the proposer's production: a state change every block.
         #expect(mine.endEvents == theirs.endEvents)
         let before = try Self.application().read { $0.stateHash }

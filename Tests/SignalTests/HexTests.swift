@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Signal
 import Testing
@@ -14,6 +15,13 @@ struct HexTests {
             #expect(Hex.decode(text) == bytes)
             #expect(Hex.decode(text.uppercased()) == bytes)
         }
+        // Every path: a contiguous array, a slice, a sequence without contiguous storage, a digest.
+        let bytes = Array(0...255).map(UInt8.init)
+        let expected = bytes.map { String(format: "%02x", $0) }.joined()
+        #expect(Hex.encode(bytes[...]) == expected)
+        #expect(Hex.encode(bytes.lazy.map { $0 }) == expected)
+        let digest = SHA256.hash(data: bytes)
+        #expect(Hex.encode(digest) == Array(digest).map { String(format: "%02x", $0) }.joined())
         #expect(Hex.decode("abc") == nil)
         #expect(Hex.decode("zz") == nil)
     }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Ledger
 import Node
+import TestSupport
 import Testing
 @testable import TrustbandCLI
 
@@ -31,6 +32,25 @@ struct DevnetTests {
         return false
     }
 
+    /// SwiftNIO's event loop threads in a process (named `NIO-SGLTN-…`).
+    static func eventLoopThreads(of pid: Int32) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.filter { task in
+            (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.hasPrefix("NIO-SGLTN") ?? false
+        }.count
+    }
+
+    @Test("a node asked for a thread count that is not one stops at once, naming the variable")
+    func badThreadCount() throws {
+        for value in ["0", "two", "1000"] {
+            var environment = ProcessInfo.processInfo.environment
+            environment[NodeProcess.threadsVariable] = value
+            let result = try Subprocess.run(CLI.executable, ["node", "--config", "/nonexistent/node.json"], environment: environment)
+            #expect(result.status == 1)
+            #expect(result.err == "trustband: error: TRUSTBAND_NODE_THREADS=\(value): must be a whole number of threads, 1–256\n", "\(result.err)")
+        }
+    }
+
     @Test("killing the leader with SIGKILL: the others go on within seconds; restarted, it catches up to identical state")
     func leaderCrashAndCatchUp() async throws {
         let dir = NSTemporaryDirectory() + "trustband-devnet-test-\(UUID().uuidString)"
@@ -41,6 +61,10 @@ struct DevnetTests {
         try devnet.startAll(environment: ["TRUSTBAND_LOG_LEVEL": "warning"])
         defer { devnet.stopAll() }
         try await devnet.waitReady()
+        // Each node runs its tasks on its event loops, its share of this machine's cores of them.
+        for process in devnet.processes.compactMap({ $0 }) {
+            #expect(Self.eventLoopThreads(of: process.processIdentifier) == NodeProcess.threadsPerNode(4))
+        }
         #expect(try await Self.waitHeight(devnet.urls[1], atLeast: 3, seconds: 20))
         let first = try Self.demand("user-0", 1)
         #expect(try await LedgerClient.submit(first.wireBytes, to: devnet.urls[0]).status == 202)
