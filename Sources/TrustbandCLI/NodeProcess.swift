@@ -5,8 +5,8 @@ import NIOPosix
 /// How a `trustband node` process runs its tasks: on SwiftNIO's event loops, which serve its
 /// HTTP and peer links, instead of Swift Concurrency's own thread pool. A node's work is short
 /// handlers and its consensus actor, each between two network events; running them where the
-/// I/O happens removes a thread hop each way (`bench ledger`, 4 nodes on 2 cores: the
-/// throughput ceiling went from 1880 to 2640–2820 tx/s; docs/node.md).
+/// I/O happens removes a thread hop each way (`bench ledger`, 4 nodes on 2 cores, offered
+/// 2500 tx/s: 2070–2300 tx/s committed on the default pool, 2240–2500 on the loops; docs/node.md).
 public enum NodeProcess {
     /// Event loop threads: `TRUSTBAND_NODE_THREADS`, else one per core. `devnet` and `bench`
     /// give each of their nodes an equal share of the machine's cores.
