@@ -19,8 +19,9 @@ import Testing
 @Suite("Peer links")
 struct PeerLinkTests {
     /// A one-validator node served live (real sockets), with the peer link upgrade.
-    static func withLiveNode(extraAccounts: [Devnet.DevAccount] = [], _ body: @Sendable (any TestClientProtocol, Int, LedgerNode) async throws -> Void) async throws {
-        let logger = Logger(label: "test.peer-link")
+    static func withLiveNode(extraAccounts: [Devnet.DevAccount] = [], logs: LogCapture? = nil,
+                             _ body: @Sendable (any TestClientProtocol, Int, LedgerNode) async throws -> Void) async throws {
+        let logger = logs.map { capture in Logger(label: "test.peer-link") { _ in capture } } ?? Logger(label: "test.peer-link")
         let (node, dir) = try NodeAPITests.makeNode(extraAccounts: extraAccounts, logger: logger)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let app = Application(router: NodeAPI.router(node: node, registry: nil, logger: logger), server: PeerLinkServer.server(node: node, logger: logger),
@@ -28,6 +29,24 @@ struct PeerLinkTests {
         let consensus = Task { await node.run() }
         defer { consensus.cancel() }
         try await app.test(.live) { client in try await body(client, try #require(client.port), node) }
+    }
+
+    /// Keeps the messages logged at notice or above.
+    struct LogCapture: LogHandler {
+        let box: Box
+        final class Box: Sendable { let messages = Mutex<[String]>([]) }
+        init() { box = Box() }
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .notice
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let fields = (metadata.merging(event.metadata ?? [:]) { $1 }).map { "\($0)=\($1)" }.sorted().joined(separator: " ")
+            box.messages.withLock { $0.append("\(event.message) \(fields)") }
+        }
+        func contains(_ text: String) -> Bool { box.messages.withLock { $0.contains { $0.contains(text) } } }
     }
 
     /// Sends each of `messages` as one binary WebSocket message on a link; returns the close
@@ -91,7 +110,8 @@ struct PeerLinkTests {
 
     @Test("a malformed message closes the link with the reason (1003), an oversized frame with 1009; text is refused; the node stays up and keeps committing")
     func malformedClosesLink() async throws {
-        try await Self.withLiveNode { client, port, _ in
+        let logs = LogCapture()
+        try await Self.withLiveNode(logs: logs) { client, port, _ in
             let before = try #require((try await Self.json(client, "/v1/status")["height"] as? NSNumber)?.int64Value)
             // A length that overruns the message.
             let overrun = try await Self.sendOnLink(port: port, channel: "messages", [[0, 0, 0, 9, 1, 2]], holdMs: 5_000)
@@ -104,6 +124,10 @@ struct PeerLinkTests {
             // One frame over the 1 MiB frame limit: closed by the WebSocket layer as too large.
             let huge = try await Self.sendOnLink(port: port, channel: "transactions", [Array(repeating: 0, count: 2 << 20)], holdMs: 5_000)
             #expect(huge?.closeCode == .messageTooLarge)
+            // The refusals of malformed messages are logged with their reason (the oversized
+            // frame is refused below the handler, by NIO's frame decoder, which logs nothing).
+            #expect(logs.contains("peer link closed: malformed message") && logs.contains("overruns") && logs.contains("malformed consensus data"),
+                    "\(logs.box.messages.withLock { $0 })")
             // Text on a binary link.
             let text = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/peer/link?channel=transactions&from=test", logger: Logger(label: "test.ws")) { inbound, outbound, _ in
                 try await outbound.write(.text("hello"))
