@@ -117,19 +117,21 @@ extension SignedTransaction {
         return w.bytes
     }
 
-    /// The id of the transaction in wire form, read without decoding it (nil if the framing is
-    /// wrong; the bytes may still not decode).
+    /// The id of the transaction in wire form, read without decoding it (nil if its first
+    /// field does not frame; the bytes may still not decode).
     public static func id(ofWire bytes: [UInt8]) -> String? {
-        guard bytes.count >= 4 else { return nil }
-        let length = bytes[0..<4].reduce(0) { $0 << 8 | Int($1) }
-        guard length <= bytes.count - 4 else { return nil }
-        return hex(SHA256.hash(data: bytes[4..<(4 + length)]))
+        var r = CanonicalReader(bytes)
+        guard let canonical = try? r.data("transaction", limit: Self.maxCanonicalBytes) else { return nil }
+        return hex(SHA256.hash(data: canonical))
     }
+
+    /// The largest transaction body the wire form takes.
+    static let maxCanonicalBytes = 1 << 20
 
     public init(wire bytes: [UInt8]) throws(LedgerError) {
         var r = CanonicalReader(bytes)
         do {
-            let tx = try r.data("transaction", limit: 1 << 20)
+            let tx = try r.data("transaction", limit: Self.maxCanonicalBytes)
             let signature = try r.data("signature")
             try r.finish()
             self.init(transaction: try Transaction(canonical: tx), canonicalBytes: tx, signature: signature)

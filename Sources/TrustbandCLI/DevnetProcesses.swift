@@ -61,7 +61,6 @@ final class DevnetProcesses: @unchecked Sendable {
         }
     }
 
-    /// SIGTERM to every node, then SIGKILL to any still running after `grace` seconds.
     /// SIGTERM to every node, SIGKILL to those still running after `grace` seconds; returns how
     /// many needed SIGKILL (a node stops cleanly in well under a second).
     @discardableResult

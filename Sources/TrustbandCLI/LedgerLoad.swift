@@ -78,6 +78,8 @@ struct LedgerLoad {
         let drainEnd = now() + 20
         while now() < drainEnd, book.state.withLock({ $0.committed.count }) < txs.count { try await Task.sleep(for: .milliseconds(100)) }
         watcher.cancel()
+        // A watcher that failed (a commit it could not read) would leave every latency missing: say why.
+        if case .failure(let error) = await watcher.result, !(error is CancellationError) { throw error }
         return book.state.withLock { s in
             let window = Double(seconds)
             let inWindow = s.committed.values.filter { $0 <= window }.count
