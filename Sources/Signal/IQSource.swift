@@ -52,3 +52,10 @@ public protocol IQSource: AnyObject {
     var stream: StreamDescription { get }
     func read(into buffer: IQBuffer) throws(Failure) -> BlockInfo?
 }
+
+/// A source that can skip ahead (or back) without reading what lies between: a file. Stages
+/// that need only excerpts of a stream use it when they have it, and read through otherwise.
+public protocol SeekableIQSource: IQSource {
+    /// Makes `sample` the next sample `read` delivers (clamped to the source's span).
+    func seek(toSample sample: Int64)
+}

@@ -1,6 +1,6 @@
 /// Streams a `Recording` as CF32 blocks: constant memory whatever the file size, blocks split
 /// at capture boundaries (each block has one centre frequency), optionally paced in real time.
-public final class RecordingSource: IQSource {
+public final class RecordingSource: SeekableIQSource {
     /// How fast to deliver samples.
     public enum Pacing: Sendable {
         /// As fast as the disk and CPU allow (auditing, tests).
@@ -42,6 +42,11 @@ public final class RecordingSource: IQSource {
 
     /// Index of the next sample to be delivered.
     public var nextSample: Int64 { position }
+
+    public func seek(toSample sample: Int64) {
+        position = min(max(0, sample), endSample)
+        paceOrigin = nil
+    }
 
     public func read(into buffer: IQBuffer) throws(SignalError) -> BlockInfo? {
         guard position < endSample else { return nil }

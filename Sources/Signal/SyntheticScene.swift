@@ -40,6 +40,12 @@ public struct SyntheticScene: Sendable, Equatable, Codable {
             case tone
             /// An OFDM-like carrier: `subcarriers` QPSK subcarriers filling `bandwidth_hz`.
             case carrier
+            /// On-off keyed packets of `bits` pulse-width-coded bits at `symbol_rate` (a 0 is
+            /// one unit on and two off, a 1 two on and one off), as ISM remotes and sensors send.
+            case ook
+            /// Continuous-phase 2-FSK packets of `bits` bits at `symbol_rate`, tones at
+            /// `offset_hz ± deviation_hz`.
+            case fsk
         }
 
         public var kind: Kind
@@ -53,11 +59,21 @@ public struct SyntheticScene: Sendable, Equatable, Codable {
         public var bandwidthHz: Double?
         public var subcarriers: Int?
         /// Burst start and end in seconds from the start of the scene (default: the whole scene).
+        /// Keyed packets (`ook`, `fsk`) start at `start_s` and last as long as their bits.
         public var startS: Double?
         public var endS: Double?
+        /// Keyed packets: symbols per second (a PWM unit for `ook`), bits per packet, FSK deviation.
+        public var symbolRate: Double?
+        public var bits: Int?
+        public var deviationHz: Double?
+        /// The packet is sent `repeats` times in all, `repeat_gap_s` apart (end to start).
+        public var repeats: Int?
+        public var repeatGapS: Double?
 
         public init(kind: Kind, label: String? = nil, offsetHz: Double, powerDbfs: Double? = nil, psdDbfsPerMhz: Double? = nil,
-                    bandwidthHz: Double? = nil, subcarriers: Int? = nil, startS: Double? = nil, endS: Double? = nil) {
+                    bandwidthHz: Double? = nil, subcarriers: Int? = nil, startS: Double? = nil, endS: Double? = nil,
+                    symbolRate: Double? = nil, bits: Int? = nil, deviationHz: Double? = nil, repeats: Int? = nil,
+                    repeatGapS: Double? = nil) {
             self.kind = kind
             self.label = label
             self.offsetHz = offsetHz
@@ -67,7 +83,15 @@ public struct SyntheticScene: Sendable, Equatable, Codable {
             self.subcarriers = subcarriers
             self.startS = startS
             self.endS = endS
+            self.symbolRate = symbolRate
+            self.bits = bits
+            self.deviationHz = deviationHz
+            self.repeats = repeats
+            self.repeatGapS = repeatGapS
         }
+
+        /// True for the kinds sent as keyed packets.
+        public var isKeyed: Bool { kind == .ook || kind == .fsk }
 
         /// Total power in dBFS, from `powerDbfs` or from the PSD and bandwidth.
         public var totalPowerDbfs: Double {
@@ -100,8 +124,22 @@ public struct SyntheticScene: Sendable, Equatable, Codable {
     /// Number of samples in the scene.
     public var sampleCount: Int64 { Int64((durationS * sampleRate).rounded()) }
 
-    /// The sample span `[start, end)` of an emitter.
+    /// The random seed of emitter `n`'s own signal (symbols, payload).
+    static func emitterSeed(_ seed: UInt64, _ n: Int) -> UInt64 { seed &+ 0x9E37_79B9 &* UInt64(n + 1) }
+
+    /// What keyed emitter `n` sends and when (its packets are its truth).
+    public func schedule(ofEmitter n: Int) -> KeyedSchedule {
+        KeyedSchedule(emitter: emitters[n], scene: self, seed: Self.emitterSeed(seed, n))
+    }
+
+    /// The sample span `[start, end)` of an emitter (for a keyed one, its first packet's
+    /// start to its last packet's end).
     public func span(of emitter: Emitter) -> Range<Int64> {
+        if emitter.isKeyed, let n = emitters.firstIndex(of: emitter) {
+            let packets = schedule(ofEmitter: n).packets
+            guard let first = packets.first, let last = packets.last else { return 0..<0 }
+            return first.lowerBound..<last.upperBound
+        }
         let start = Int64(((emitter.startS ?? 0) * sampleRate).rounded())
         let end = Int64(((emitter.endS ?? durationS) * sampleRate).rounded())
         return max(0, start)..<min(sampleCount, max(start, end))
@@ -145,6 +183,13 @@ public struct SyntheticScene: Sendable, Equatable, Codable {
                 if let n = e.subcarriers, !(1...4096).contains(n) { throw fail("\(field).subcarriers", "\(n) must be 1…4096") }
             }
             if let s = e.startS, let end = e.endS, end <= s { throw fail("\(field).end_s", "\(end) is not after start_s \(s)") }
+            if e.isKeyed {
+                guard let rate = e.symbolRate, rate > 0, rate <= sampleRate / 2 else { throw fail("\(field).symbol_rate", "a keyed emitter needs 0 < symbol_rate ≤ sample_rate/2") }
+                guard let bits = e.bits, (1...100_000).contains(bits) else { throw fail("\(field).bits", "a keyed emitter needs 1…100000 bits") }
+                if e.kind == .fsk, !((e.deviationHz ?? 0) > 0) { throw fail("\(field).deviation_hz", "an fsk emitter needs deviation_hz > 0") }
+            }
+            if let r = e.repeats, !(1...10_000).contains(r) { throw fail("\(field).repeats", "\(r) must be 1…10000") }
+            if let g = e.repeatGapS, !(g.isFinite && g >= 0) { throw fail("\(field).repeat_gap_s", "\(g) must be ≥ 0") }
         }
     }
 

@@ -9,6 +9,7 @@ public final class SyntheticSource: IQSource {
     private var position: Int64 = 0
     private var noise: SeededRandom
     private var oscillators: [Oscillator]
+    private var keyed: [(schedule: KeyedSchedule, amplitude: Double, nextPiece: Int)]
     private let startTime: Timestamp?
 
     public init(scene: SyntheticScene) throws(SignalError) {
@@ -16,8 +17,11 @@ public final class SyntheticSource: IQSource {
         self.scene = scene
         stream = StreamDescription(sampleRate: scene.sampleRate, centerFrequency: scene.centerHz, label: "synthetic(seed \(scene.seed))")
         noise = SeededRandom(seed: scene.seed)
-        oscillators = scene.emitters.enumerated().map { n, emitter in
-            Oscillator(emitter: emitter, scene: scene, seed: scene.seed &+ 0x9E37_79B9 &* UInt64(n + 1))
+        oscillators = scene.emitters.enumerated().filter { !$0.element.isKeyed }.map { n, emitter in
+            Oscillator(emitter: emitter, scene: scene, seed: SyntheticScene.emitterSeed(scene.seed, n))
+        }
+        keyed = scene.emitters.indices.filter { scene.emitters[$0].isKeyed }.map { n in
+            (scene.schedule(ofEmitter: n), pow(10, scene.emitters[n].totalPowerDbfs / 10).squareRoot(), 0)
         }
         startTime = try scene.startTime.map { (text) throws(SignalError) in try Timestamp(rfc3339: text) }
     }
@@ -38,6 +42,10 @@ public final class SyntheticSource: IQSource {
         }
         for n in oscillators.indices {
             oscillators[n].add(into: out, firstSample: position)
+        }
+        for n in keyed.indices {
+            keyed[n].schedule.add(into: out, firstSample: position, amplitude: keyed[n].amplitude, sampleRate: scene.sampleRate,
+                                  from: &keyed[n].nextPiece)
         }
         if let impairments = scene.impairments { apply(impairments, to: out) }
         let info = BlockInfo(sampleIndex: position, count: count,
@@ -86,7 +94,7 @@ struct Oscillator {
         let power = pow(10, emitter.totalPowerDbfs / 10)
         random = SeededRandom(seed: seed)
         switch emitter.kind {
-        case .tone:
+        case .tone, .ook, .fsk:  // keyed emitters are generated from their KeyedSchedule instead
             frequencies = [centre]
             amplitude = power.squareRoot()
             symbolLength = .max

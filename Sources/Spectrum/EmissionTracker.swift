@@ -12,7 +12,13 @@ public struct SegmentationConfiguration: Sendable, Equatable {
     /// segments (finer than whole spectra).
     public var segmentPfa: Double
 
-    public init(gapBins: Int = 3, hangSpectra: Int = 2, segmentPfa: Double = 1e-3) {
+    /// Bins summed per subband for the short-burst test (0: fftSize/16). A burst much shorter
+    /// than a segment spreads its energy over many bins and lasts one segment: single bins
+    /// averaged over K segments miss it, the band power of one segment does not.
+    public var subbandBins: Int
+
+    public init(gapBins: Int = 3, hangSpectra: Int = 2, segmentPfa: Double = 1e-3, subbandBins: Int = 0) {
+        self.subbandBins = subbandBins
         self.gapBins = gapBins
         self.hangSpectra = hangSpectra
         self.segmentPfa = segmentPfa
@@ -37,6 +43,8 @@ public final class EmissionTracker {
         /// one spectrum may join the same emission: FSK tones).
         var spectra = 0
         var countedAt = -1
+        /// Seen only by the short-burst test: its band is its subbands'.
+        var wideband = false
     }
 
     public let background: Background
@@ -58,6 +66,67 @@ public final class EmissionTracker {
         self.configuration = configuration
         self.fftSize = fftSize
         detectionLevel = background.perBin.map { Float(threshold.factor * $0) }
+        // Subbands of G bins tested in every segment, at the same whole-analysis false-alarm
+        // probability: G Hann bins carry about G/1.5 independent exponential terms.
+        let g = configuration.subbandBins > 0 ? configuration.subbandBins : max(8, fftSize / 16)
+        subband = min(g, fftSize)
+        let spectra = max(1, threshold.cells / Double(fftSize))
+        let cells = spectra * 4 * Double(fftSize / subband)
+        // Bins of persistent signals (6 dB over the floor) stay out of the sums: a carrier that
+        // never stops fluctuates more than noise, and is not a burst.
+        let clean = background.perBin.map { $0 < 4 * background.floor }
+        let width = min(g, fftSize)
+        var levels: [Double] = [], factors: [Double] = []
+        for start in stride(from: 0, to: fftSize - width + 1, by: width) {
+            let bins = (start..<(start + width)).filter { clean[$0] }
+            let k = Double(bins.count) / 1.5
+            guard bins.count * 4 >= width else { levels.append(.infinity); factors.append(1); continue }
+            let factor = GammaFunctions.inverseQ(k, min(0.5, -expm1(log1p(-threshold.pfa) / cells))) / k
+            levels.append(bins.reduce(0) { $0 + background.perBin[$1] } * factor)
+            factors.append(factor)
+        }
+        subbandClean = clean
+        subbandFactors = factors
+        subbandLevel = levels
+    }
+
+    private let subband: Int
+    private let subbandClean: [Bool]
+    private let subbandFactors: [Double]
+    private let subbandLevel: [Double]
+
+    /// Subbands where a single segment's band power stands above its level, as runs of bins
+    /// (adjacent subbands joined), for the ones no per-bin run already covers. A hit 20 dB or
+    /// more below the strongest emission of the same spectrum is that emission's keying
+    /// splatter (clicks spread over the whole band), not a burst.
+    private func shortBursts(_ spectrum: PowerSpectrum, covered: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        let rows = spectrum.segments, n = spectrum.binCount, mean = spectrum.mean
+        var strongest = 0.0
+        for run in covered {
+            var excess = 0.0
+            for k in run { excess += Double(mean[k]) - background.perBin[k] }
+            strongest = max(strongest, excess)
+        }
+        var hit = [Bool](repeating: false, count: subbandLevel.count)
+        for g in subbandLevel.indices where subbandLevel[g].isFinite {
+            let noise = subbandLevel[g] / subbandFactors[g]
+            for r in 0..<spectrum.averages {
+                var sum = 0.0
+                for k in (g * subband)..<((g + 1) * subband) where subbandClean[k] { sum += Double(rows[r * n + k]) }
+                if sum > subbandLevel[g] && (sum - noise) * 100 >= strongest * Double(spectrum.averages) { hit[g] = true; break }
+            }
+        }
+        var result: [ClosedRange<Int>] = []
+        var g = 0
+        while g < hit.count {
+            guard hit[g] else { g += 1; continue }
+            var end = g
+            while end + 1 < hit.count, hit[end + 1] { end += 1 }
+            let run = (g * subband)...((end + 1) * subband - 1)
+            if !covered.contains(where: { $0.overlaps(run) }) { result.append(run) }
+            g = end + 1
+        }
+        return result
     }
 
     /// Takes the next spectrum; returns the emissions that ended before it.
@@ -66,7 +135,9 @@ public final class EmissionTracker {
         if spectrum.discontinuity { finished += active.map(emission); active.removeAll() }
         centre = spectrum.centerFrequency ?? 0
         binWidth = spectrum.binWidth
-        for run in runs(spectrum.mean) { absorb(run, spectrum) }
+        let found = runs(spectrum.mean)
+        for run in found { absorb(run, spectrum) }
+        for run in shortBursts(spectrum, covered: found) { absorb(run, spectrum, wideband: true) }
         if active.contains(where: { spectrumIndex - $0.lastSeen > configuration.hangSpectra }) {
             let (open, closed) = active.reduce(into: ([Active](), [Active]())) { split, e in
                 if spectrumIndex - e.lastSeen > configuration.hangSpectra { split.1.append(e) } else { split.0.append(e) }
@@ -104,7 +175,7 @@ public final class EmissionTracker {
         return result
     }
 
-    private func absorb(_ run: ClosedRange<Int>, _ spectrum: PowerSpectrum) {
+    private func absorb(_ run: ClosedRange<Int>, _ spectrum: PowerSpectrum, wideband: Bool = false) {
         let gap = configuration.gapBins
         let touching = active.indices.filter { run.lowerBound <= active[$0].high + gap + 1 && run.upperBound >= active[$0].low - gap - 1 }
         let mean = spectrum.mean, floor = background.perBin
@@ -120,7 +191,7 @@ public final class EmissionTracker {
             merged = Active(low: run.lowerBound, high: run.upperBound, startSample: start,
                             startTime: spectrum.time.map { $0.advanced(bySamples: start - spectrum.startSample, sampleRate: spectrum.sampleRate) },
                             lastOnEnd: lastOn ?? spectrum.endSample, lastSeen: spectrumIndex,
-                            binEnergy: [Double](repeating: 0, count: spectrum.binCount))
+                            binEnergy: [Double](repeating: 0, count: spectrum.binCount), wideband: wideband)
         } else {
             merged = active[touching[0]]
             for index in touching.dropFirst() {
@@ -134,10 +205,12 @@ public final class EmissionTracker {
                 merged.noise += other.noise
                 merged.spectra = max(merged.spectra, other.spectra)
                 merged.countedAt = max(merged.countedAt, other.countedAt)
+                merged.wideband = merged.wideband && other.wideband
             }
             for index in touching.reversed() { active.remove(at: index) }
             merged.low = min(merged.low, run.lowerBound)
             merged.high = max(merged.high, run.upperBound)
+            merged.wideband = merged.wideband && wideband
             if let lastOn { merged.lastOnEnd = max(merged.lastOnEnd, lastOn) }
             merged.lastSeen = spectrumIndex
         }
@@ -196,9 +269,14 @@ public final class EmissionTracker {
         let peakBin = (e.low...e.high).max { smoothed($0) < smoothed($1) } ?? e.low
         let frames = Double(max(1, e.spectra))
         let signal = max(e.signal / frames, 1e-30), noise = max(e.noise / frames, 1e-30)
-        return Emission(startSample: e.startSample, endSample: max(e.lastOnEnd, e.startSample + 1), startTime: e.startTime,
-                        frequencyLow: hz(Double(e.low) - 0.5), frequencyHigh: hz(Double(e.high) + 0.5),
-                        peakFrequency: hz(Double(peakBin)),
-                        powerDBFS: decibels(signal), snrDB: decibels(signal / noise), spectra: e.spectra)
+        var emission = Emission(startSample: e.startSample, endSample: max(e.lastOnEnd, e.startSample + 1), startTime: e.startTime,
+                                frequencyLow: hz(Double(e.low) - 0.5), frequencyHigh: hz(Double(e.high) + 0.5),
+                                peakFrequency: hz(Double(peakBin)),
+                                powerDBFS: decibels(signal), snrDB: decibels(signal / noise), spectra: e.spectra)
+        let strongest = e.binEnergy[e.low...e.high].max() ?? 0
+        let core = e.wideband ? Array(e.low...e.high) : (e.low...e.high).filter { e.binEnergy[$0] * 10 >= strongest }
+        emission.band10Low = core.first.map { hz(Double($0) - 0.5) }
+        emission.band10High = core.last.map { hz(Double($0) + 0.5) }
+        return emission
     }
 }

@@ -7,6 +7,8 @@ public struct DetectionConfiguration: Sendable, Equatable {
     /// Probability of any false detection in the whole analysis (all bins of all spectra).
     public var pfa: Double
     public var segmentation: SegmentationConfiguration
+    /// The second stage: packets located to the sample and measured from their own spectrum.
+    public var refinement: RefinementConfiguration
     /// See `BackgroundModel.backgroundQuantile`.
     public var backgroundQuantile: Double
     /// A bin whose background stands this many dB above the floor is a persistent signal.
@@ -14,8 +16,10 @@ public struct DetectionConfiguration: Sendable, Equatable {
 
     public init(welch: WelchConfiguration = WelchConfiguration(fftSize: 1024, overlap: 0.5, averages: 4, statistics: false),
                 pfa: Double = 1e-3, segmentation: SegmentationConfiguration = SegmentationConfiguration(),
-                backgroundQuantile: Double = 0.2, persistentMarginDB: Double = 6) {
+                backgroundQuantile: Double = 0.2, persistentMarginDB: Double = 6,
+                refinement: RefinementConfiguration = RefinementConfiguration()) {
         self.welch = welch
+        self.refinement = refinement
         self.pfa = pfa
         self.segmentation = segmentation
         self.backgroundQuantile = backgroundQuantile
@@ -42,7 +46,10 @@ public struct OccupancyReport: Sendable {
     public var samples: Int64
     public var threshold: DetectionThreshold
     public var background: Background
+    /// Every packet found, in order of start.
     public var emissions: [Emission]
+    /// Groups of repeated packets (`Emission.transmission` indexes this).
+    public var transmissions: [Transmission]
     public var persistent: [PersistentSignal]
     public var calibration: AppliedCalibration?
 
@@ -124,8 +131,29 @@ public enum OccupancyAnalysis {
                 e.frequencyLow >= p.frequencyLow - edge && e.frequencyHigh <= p.frequencyHigh + edge && e.powerDBFS <= p.powerDBFS - 20
             }
         }
+        var transmissions: [Transmission] = []
+        if configuration.refinement.enabled {
+            let context = BurstRefinement.Context(background: background, fftSize: welch.fftSize, sampleRate: rate, centre: centre ?? 0,
+                                                  samples: samples, spectrumSpan: welch.spectrumSpan)
+            (emissions, transmissions) = try BurstRefinement.refine(emissions, context: context, configuration: configuration.refinement,
+                                                                    source: makeSource)
+            // In order of start, with the transmissions' packet indices following.
+            let order = emissions.indices.sorted { (emissions[$0].startSample, $0) < (emissions[$1].startSample, $1) }
+            var newIndex = [Int](repeating: 0, count: order.count)
+            for (new, old) in order.enumerated() { newIndex[old] = new }
+            emissions = order.map { emissions[$0] }
+            for t in transmissions.indices { transmissions[t].packets = transmissions[t].packets.map { newIndex[$0] } }
+        } else {
+            emissions.sort { $0.startSample < $1.startSample }
+            for n in emissions.indices {
+                emissions[n].transmission = n
+                let e = emissions[n]
+                transmissions.append(Transmission(startSample: e.startSample, endSample: e.endSample, packets: [n],
+                                                  frequencyLow: e.frequencyLow, frequencyHigh: e.frequencyHigh, peakFrequency: e.peakFrequency))
+            }
+        }
         return OccupancyReport(configuration: configuration, sampleRate: rate, centerFrequency: centre, samples: samples,
-                               threshold: threshold, background: background, emissions: emissions.sorted { $0.startSample < $1.startSample },
+                               threshold: threshold, background: background, emissions: emissions, transmissions: transmissions,
                                persistent: persistent, calibration: calibration)
     }
 
@@ -184,10 +212,18 @@ public enum OccupancyAnalysis {
         let signal = pow(10, a.powerDBFS / 10) + pow(10, b.powerDBFS / 10)
         let noise = pow(10, (a.powerDBFS - a.snrDB) / 10) + pow(10, (b.powerDBFS - b.snrDB) / 10)
         let first = a.startSample <= b.startSample ? a : b
-        return Emission(startSample: first.startSample, endSample: max(a.endSample, b.endSample), startTime: first.startTime,
-                        frequencyLow: min(a.frequencyLow, b.frequencyLow), frequencyHigh: max(a.frequencyHigh, b.frequencyHigh),
-                        peakFrequency: strong.peakFrequency, powerDBFS: decibels(signal), snrDB: decibels(signal / noise),
-                        spectra: max(strong.spectra, weak.spectra))
+        var joined = Emission(startSample: first.startSample, endSample: max(a.endSample, b.endSample), startTime: first.startTime,
+                              frequencyLow: min(a.frequencyLow, b.frequencyLow), frequencyHigh: max(a.frequencyHigh, b.frequencyHigh),
+                              peakFrequency: strong.peakFrequency, powerDBFS: decibels(signal), snrDB: decibels(signal / noise),
+                              spectra: max(strong.spectra, weak.spectra))
+        // The −10 dB band of the two together: the weaker one's counts only if it reaches within 10 dB of the stronger.
+        joined.band10Low = strong.band10Low
+        joined.band10High = strong.band10High
+        if weak.powerDBFS >= strong.powerDBFS - 10, let low = weak.band10Low, let high = weak.band10High {
+            joined.band10Low = min(joined.band10Low ?? low, low)
+            joined.band10High = max(joined.band10High ?? high, high)
+        }
+        return joined
     }
 
     private static func persistentSignals(_ background: Background, threshold: Double, gapBins: Int, binWidth: Double,

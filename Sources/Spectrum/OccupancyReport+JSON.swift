@@ -22,6 +22,12 @@ extension OccupancyReport {
         settings["cell_pfa"] = .number(threshold.cellPfa)
         settings["effective_averages"] = number(threshold.effectiveAverages)
         settings["threshold_db"] = number(decibels(threshold.factor))
+        var segmentation = JSONObject()
+        segmentation["refined"] = .bool(configuration.refinement.enabled)
+        segmentation["sample_pfa"] = .number(configuration.refinement.samplePfa)
+        segmentation["gap_class_ratio"] = .number(configuration.refinement.rule.classRatio)
+        segmentation["transmission_gap_s"] = .number(configuration.refinement.rule.transmissionGapSeconds)
+        settings["segmentation"] = .object(segmentation)
         o["detection"] = .object(settings)
         var floor = JSONObject()
         floor["dbfs_per_bin"] = number(floorDBFSPerBin)
@@ -43,6 +49,21 @@ extension OccupancyReport {
             x["end_sample"] = .integer(e.endSample)
             if let t = e.startTime { x["start_time"] = .string(t.rfc3339) }
             band(&x, low: e.frequencyLow, high: e.frequencyHigh, peak: e.peakFrequency, power: e.powerDBFS, snr: e.snrDB)
+            if let c = e.centroidFrequency { x["centroid_hz"] = number(c) }
+            if !e.tones.isEmpty { x["tones_hz"] = .array(e.tones.map(number)) }
+            x["pulses"] = .integer(Int64(e.pulses))
+            if let t = e.transmission { x["transmission"] = .integer(Int64(t)) }
+            return .object(x)
+        })
+        // Repeats of one packet grouped: `packets` are indices into `emissions`.
+        o["transmissions"] = .array(transmissions.map { t in
+            var x = JSONObject()
+            x["start_sample"] = .integer(t.startSample)
+            x["end_sample"] = .integer(t.endSample)
+            x["packets"] = .array(t.packets.map { .integer(Int64($0)) })
+            x["freq_low_hz"] = number(t.frequencyLow)
+            x["freq_high_hz"] = number(t.frequencyHigh)
+            x["peak_hz"] = number(t.peakFrequency)
             return .object(x)
         })
         o["persistent"] = .array(persistent.map { p in

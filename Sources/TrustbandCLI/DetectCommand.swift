@@ -32,6 +32,12 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Spectra an emission may go unseen and still continue (gaps within a packet).")
     var hang = 2
 
+    @Flag(help: "Only the first stage: emissions as the spectra place them (no packets, no per-packet spectrum).")
+    var noRefine = false
+
+    @Option(help: "Packets of one band this close (seconds) are one transmission.")
+    var transmissionGap = 0.1
+
     @Option(help: "Calibration table (JSON) to report dBm; needs --gain.")
     var calibration: String?
 
@@ -46,8 +52,13 @@ struct DetectCommand: ParsableCommand {
             let recording = try source.open(recording)
             let welch = WelchConfiguration(fftSize: fft, window: try WindowKind(parsing: window), overlap: overlap, averages: averages,
                                            statistics: false)
+            guard transmissionGap.isFinite, transmissionGap >= 0 else {
+                throw UserFacingError(message: "--transmission-gap: \(transmissionGap) must be a number of seconds ≥ 0")
+            }
+            let refinement = RefinementConfiguration(enabled: !noRefine, rule: PacketRule(transmissionGapSeconds: transmissionGap))
             let configuration = DetectionConfiguration(welch: welch, pfa: pfa,
-                                                       segmentation: SegmentationConfiguration(hangSpectra: max(0, hang)))
+                                                       segmentation: SegmentationConfiguration(hangSpectra: max(0, hang)),
+                                                       refinement: refinement)
             let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
             let report = try OccupancyAnalysis.run(configuration, calibration: applied) { try RecordingSource(recording: recording) }
             if json {
@@ -76,12 +87,13 @@ enum OccupancyText {
         if let calibration = report.calibration { lines.append(String(format: "calibration: %@ (%+.1f dB)", calibration.id, calibration.offsetDb)) }
         lines.append("")
         lines.append("emissions: \(report.emissions.count)")
-        lines.append("    start s      end s   low              high             peak              power \(unit)   SNR dB")
+        lines.append("    start s      end s   low              high             peak              power \(unit)   SNR dB  pulses  tx")
         for e in report.emissions {
-            lines.append(String(format: "%10.6f %10.6f   %@ %@ %@ %9.1f %8.1f",
+            lines.append(String(format: "%10.6f %10.6f   %@ %@ %@ %9.1f %8.1f %7d  %@",
                                 Double(e.startSample) / report.sampleRate, Double(e.endSample) / report.sampleRate,
                                 pad(Formatting.frequency(e.frequencyLow)), pad(Formatting.frequency(e.frequencyHigh)),
-                                pad(Formatting.frequency(e.peakFrequency)), e.powerDBFS + offset, e.snrDB))
+                                pad(Formatting.frequency(e.peakFrequency)), e.powerDBFS + offset, e.snrDB, e.pulses,
+                                (e.transmission.map { "\($0)" } ?? "-") as NSString))
         }
         if !report.persistent.isEmpty {
             lines.append("")

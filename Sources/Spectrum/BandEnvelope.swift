@@ -1,0 +1,242 @@
+import Foundation
+import Signal
+
+/// One stretch of time when a band's envelope stands above its on-threshold: a pulse of an
+/// OOK packet, a whole FSK packet, a short burst. Samples of the stream, delay removed.
+public struct OnRun: Sendable, Equatable {
+    public var start: Int64
+    public var end: Int64
+    /// Mean envelope over the run, in units of the band's noise power.
+    public var level: Double
+
+    public init(start: Int64, end: Int64, level: Double) {
+        self.start = start
+        self.end = end
+        self.level = level
+    }
+
+    public var length: Int64 { end - start }
+}
+
+/// The power envelope of one band at the full sample rate, and its on-runs. The band is mixed
+/// to zero and low-pass filtered by three cascaded moving sums of length L (a CIC-3 filter:
+/// O(1) work per sample, sidelobes 39 dB down), whose pass band is the band's width; |y|² is
+/// then smoothed over `smoothing` = 2L samples (the time resolution stays the filter's:
+/// the smoothing is symmetric and its delay is removed). The filter's delay is removed, so a run starts
+/// where the emission does, to within the filter's length (L ≈ 0.26 × rate / width: the
+/// time resolution the band's width allows).
+///
+/// Thresholds are in units of the band's noise power at the output, which the caller knows
+/// from the background (`noisePower`). The output under noise alone is a weighted sum of
+/// correlated χ² terms; its effective number of degrees of freedom (the Gamma shape with the
+/// same mean and variance) gives the on-threshold for a per-sample false-alarm probability.
+/// A run ends only when the envelope falls to within 1 dB of the noise (hysteresis), so a
+/// weak, fluctuating plateau is not chopped while keying gaps, which fall to noise, still end it.
+/// Pure: samples in, runs out.
+public final class BandEnvelope {
+    public let offsetHz: Double
+    public let sampleRate: Double
+    /// Length of each moving sum of the band filter, and of the power smoothing.
+    public let length: Int
+    public let smoothing: Int
+    /// Samples between an input and the output that describes it.
+    public let delay: Int
+    /// On and off thresholds over the noise power at the output.
+    public let onFactor: Double
+    public let offFactor: Double
+    /// Noise power of the output, FS² (per-sample noise in the band × the filter's noise gain).
+    public let noiseLevel: Double
+    /// Runs shorter than this are dropped (a noise excursion lasts about L samples).
+    public let minimumRun: Int64
+
+    private var stages: [Ring<(Double, Double)>]
+    private var sums: [(Double, Double)]
+    private var power: Ring<Double>
+    private var powerSum = 0.0
+    private var phasor = (1.0, 0.0)
+    private let rotation: (Double, Double)
+    private var position: Int64 = -1
+    private var warm = 0
+    private var current: (start: Int64, sum: Double, count: Int)?
+    public private(set) var runs: [OnRun] = []
+    /// Samples at the start of each window whose envelope sets the window's noise reference.
+    public let referenceSamples: Int
+    private var pending: [(Int64, Double)] = []
+    /// The noise reference of the current window: the median level of the window's first
+    /// `referenceSamples` (a strong neighbour's leakage through the filter, a receiver's DC
+    /// spike beside the band, counts as noise here), or `noiseLevel` before it is measured.
+    public private(set) var reference: Double
+
+    /// - Parameters:
+    ///   - offsetHz, widthHz: the band, relative to the capture's centre.
+    ///   - noisePerSample: the band's noise as per-sample power of white noise (FS²): the
+    ///     background's mean bin power over the band × the FFT size.
+    ///   - samplePfa: per-output-sample false-alarm probability of the on-threshold.
+    ///   - referenceSamples: how much of each window (before the emission: a spectrum span)
+    ///     measures the noise the band actually has; 0 to trust `noisePerSample` alone.
+    public init(offsetHz: Double, widthHz: Double, sampleRate: Double, noisePerSample: Double, samplePfa: Double = 1e-6,
+                referenceSamples: Int = 0) {
+        self.offsetHz = offsetHz
+        self.sampleRate = sampleRate
+        // CIC-3's −3 dB points are ±0.26 × rate / L from its centre: a pass band as wide as the band.
+        let l = max(1, Int((0.52 * sampleRate / max(widthHz, 1)).rounded()))
+        length = l
+        smoothing = max(2, 2 * l)
+        delay = (3 * (l - 1) + (smoothing - 1)) / 2
+        stages = (0..<3).map { _ in Ring(count: l, zero: (0, 0)) }
+        sums = Array(repeating: (0, 0), count: 3)
+        power = Ring(count: smoothing, zero: 0)
+        let w = -2 * Double.pi * offsetHz / sampleRate
+        rotation = (cos(w), sin(w))
+        // The filter's taps (three boxes convolved, unit DC gain) and its noise statistics.
+        var taps = [Double](repeating: 1, count: l)
+        for _ in 0..<2 { taps = Self.convolve(taps, [Double](repeating: 1, count: l)) }
+        let norm = pow(Double(l), 3)
+        taps = taps.map { $0 / norm }
+        let gain = taps.reduce(0) { $0 + $1 * $1 }
+        noiseLevel = noisePerSample * gain
+        reference = noiseLevel
+        self.referenceSamples = referenceSamples
+        // |y|² of complex Gaussian noise: Cov(|y_n|², |y_m|²) = |r(n−m)|² σ⁴, r the taps' autocorrelation.
+        var variance = 0.0
+        for lag in -(smoothing - 1)...(smoothing - 1) {
+            var r = 0.0
+            let a = abs(lag)
+            if a < taps.count { for n in 0..<(taps.count - a) { r += taps[n] * taps[n + a] } }
+            r /= gain
+            variance += Double(smoothing - a) * r * r
+        }
+        let dof = Double(smoothing * smoothing) / variance
+        onFactor = max(2, GammaFunctions.inverseQ(dof, samplePfa) / dof)
+        offFactor = min(1.25, onFactor / 2)
+        minimumRun = Int64(max(4, l))
+    }
+
+    /// Feeds samples `samples` whose first is stream index `first`; a gap from the last call
+    /// restarts the filter.
+    public func process(_ samples: UnsafeBufferPointer<IQ>, first: Int64) {
+        if first != position + 1 || position < 0 { restart(at: first) }
+        let norm = 1 / pow(Double(length), 3)
+        let smoothingScale = 1 / Double(smoothing)
+        let settle = 3 * length + smoothing
+        var (pr, pi) = phasor
+        let (rr, ri) = rotation
+        for k in 0..<samples.count {
+            let x = samples[k]
+            var v = (Double(x.i) * pr - Double(x.q) * pi, Double(x.i) * pi + Double(x.q) * pr)
+            (pr, pi) = (pr * rr - pi * ri, pr * ri + pi * rr)
+            for s in 0..<3 {
+                let old = stages[s].push(v)
+                sums[s].0 += v.0 - old.0
+                sums[s].1 += v.1 - old.1
+                v = sums[s]
+            }
+            let p = (v.0 * v.0 + v.1 * v.1) * norm * norm
+            powerSum += p - power.push(p)
+            let e = powerSum * smoothingScale
+            let n = first + Int64(k) - Int64(delay)
+            warm += 1
+            if warm < settle { continue }
+            if warm - settle < referenceSamples {
+                pending.append((n, e))
+                if pending.count == referenceSamples { settleReference() }
+            } else {
+                detect(n, e)
+            }
+        }
+        // Keep the oscillator on the unit circle.
+        let magnitude = (pr * pr + pi * pi).squareRoot()
+        phasor = (pr / magnitude, pi / magnitude)
+        position = first + Int64(samples.count) - 1
+    }
+
+    /// Ends the current run (end of a window or of the stream).
+    public func finish() {
+        if !pending.isEmpty { settleReference() }
+        if let run = current { close(run, end: position + 1 - Int64(delay)) }
+        current = nil
+    }
+
+    private func detect(_ n: Int64, _ e: Double) {
+        if var run = current {
+            if e < offFactor * reference {
+                close(run, end: n)
+                current = nil
+            } else {
+                run.sum += e
+                run.count += 1
+                current = run
+            }
+        } else if e > onFactor * reference {
+            current = (n, e, 1)
+        }
+    }
+
+    /// The median of block means over the reference stretch (blocks of 4 filter lengths), then
+    /// the stretch itself is detected against it.
+    private func settleReference() {
+        let block = max(16, 4 * length)
+        var means: [Double] = []
+        var index = 0
+        while index + block <= pending.count {
+            means.append(pending[index..<(index + block)].reduce(0) { $0 + $1.1 } / Double(block))
+            index += block
+        }
+        means.sort()
+        // What the band holds before the emission is its noise, whatever the background says (a
+        // band busy most of the time has a background above its noise).
+        if !means.isEmpty { reference = means[means.count / 2] }
+        let replay = pending
+        pending.removeAll(keepingCapacity: true)
+        for (n, e) in replay { detect(n, e) }
+    }
+
+    private func close(_ run: (start: Int64, sum: Double, count: Int), end: Int64) {
+        guard end - run.start >= minimumRun else { return }
+        runs.append(OnRun(start: run.start, end: end, level: run.sum / Double(run.count) / reference))
+    }
+
+    private func restart(at first: Int64) {
+        finish()
+        for s in 0..<3 { stages[s].reset(); sums[s] = (0, 0) }
+        power.reset()
+        powerSum = 0
+        warm = 0
+        reference = noiseLevel
+        // The mixer's phase at `first`, so that restarts do not depend on where blocks split.
+        let phase = (-2 * Double.pi * offsetHz / sampleRate * Double(first)).truncatingRemainder(dividingBy: 2 * .pi)
+        phasor = (cos(phase), sin(phase))
+        position = first - 1
+    }
+
+    private static func convolve(_ a: [Double], _ b: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: a.count + b.count - 1)
+        for i in a.indices { for j in b.indices { out[i + j] += a[i] * b[j] } }
+        return out
+    }
+}
+
+/// A fixed-length delay line: `push` returns the value that falls out.
+struct Ring<T> {
+    private var storage: [T]
+    private var head = 0
+    private let zero: T
+
+    init(count: Int, zero: T) {
+        storage = Array(repeating: zero, count: count)
+        self.zero = zero
+    }
+
+    mutating func push(_ value: T) -> T {
+        let old = storage[head]
+        storage[head] = value
+        head += 1
+        if head == storage.count { head = 0 }
+        return old
+    }
+
+    mutating func reset() {
+        for i in storage.indices { storage[i] = zero }
+        head = 0
+    }
+}

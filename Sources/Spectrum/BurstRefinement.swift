@@ -1,0 +1,258 @@
+import Foundation
+import Signal
+
+/// Settings of detect's second stage (`BurstRefinement`).
+public struct RefinementConfiguration: Sendable, Equatable {
+    /// Off: emissions stay as the spectra place them (whole segments).
+    public var enabled: Bool
+    /// Per-sample false-alarm probability of a band envelope's on-threshold.
+    public var samplePfa: Double
+    public var rule: PacketRule
+
+    public init(enabled: Bool = true, samplePfa: Double = 1e-6, rule: PacketRule = PacketRule()) {
+        self.enabled = enabled
+        self.samplePfa = samplePfa
+        self.rule = rule
+    }
+}
+
+/// Detect's second stage: from the emissions the spectra found (where, and roughly when), to
+/// packets located to the sample and measured from their own spectrum.
+///
+/// 1. Emissions whose −10 dB bands overlap form a **channel**; each channel watches windows of
+///    the stream around its emissions (one spectrum span either side).
+/// 2. A third pass runs each channel's `BandEnvelope` over its windows: on-runs at the sample
+///    rate (seeking past what no window needs when the source can seek).
+/// 3. `PacketRule` turns a channel's runs into packets, and packets into transmissions.
+/// 4. A fourth pass measures each packet's own spectrum (`PacketSpectrumAccumulator`): peak,
+///    energy centroid, −10 dB band, FSK tones, power and SNR.
+/// An emission of the spectra in which no envelope run is found is kept as it was.
+enum BurstRefinement {
+    struct Channel {
+        var lowHz: Double
+        var highHz: Double
+        var members: [Int]
+        var windows: [Range<Int64>] = []
+        var envelope: BandEnvelope?
+    }
+
+    struct Context {
+        var background: Background
+        var fftSize: Int
+        var sampleRate: Double
+        var centre: Double
+        var samples: Int64
+        var spectrumSpan: Int
+    }
+
+    static func refine<S: IQSource>(_ coarse: [Emission], context: Context, configuration: RefinementConfiguration,
+                                    source makeSource: () throws -> S) throws -> (emissions: [Emission], transmissions: [Transmission]) {
+        guard !coarse.isEmpty else { return ([], []) }
+        var channels = makeChannels(coarse, context: context)
+        for c in channels.indices {
+            let width = channels[c].highHz - channels[c].lowHz
+            let bins = bins(channels[c].lowHz, channels[c].highHz, context)
+            let noise = bins.map { context.background.perBin[$0] }.reduce(0, +) / Double(bins.count) * Double(context.fftSize)
+            let length = max(1, Int((0.52 * context.sampleRate / max(width, 1)).rounded()))
+            let pad = Int64(max(context.spectrumSpan, 12 * length))
+            let envelope = BandEnvelope(offsetHz: (channels[c].lowHz + channels[c].highHz) / 2 - context.centre, widthHz: width,
+                                        sampleRate: context.sampleRate, noisePerSample: noise, samplePfa: configuration.samplePfa,
+                                        referenceSamples: Int(pad) - 4 * length)
+            channels[c].envelope = envelope
+            var windows: [Range<Int64>] = []
+            for m in channels[c].members.sorted(by: { coarse[$0].startSample < coarse[$1].startSample }) {
+                let w = max(0, coarse[m].startSample - pad)..<min(context.samples, coarse[m].endSample + pad)
+                if let last = windows.last, w.lowerBound <= last.upperBound {
+                    windows[windows.count - 1] = last.lowerBound..<max(last.upperBound, w.upperBound)
+                } else {
+                    windows.append(w)
+                }
+            }
+            channels[c].windows = windows
+        }
+        try runEnvelopes(&channels, source: try makeSource())
+
+        // Packets of every channel, then their spectra.
+        var packets: [(channel: Int, packet: PacketRule.Packet)] = []
+        var kept: [Emission] = []
+        for (c, channel) in channels.enumerated() {
+            guard let envelope = channel.envelope else { continue }
+            let found = configuration.rule.packets(envelope.runs, bridgeSamples: Int64(3 * envelope.length))
+            packets += found.map { (c, $0) }
+            // What the spectra saw but no envelope confirms stays as the spectra placed it.
+            for m in channel.members where !found.contains(where: { $0.start < coarse[m].endSample && $0.end > coarse[m].startSample }) {
+                kept.append(coarse[m])
+            }
+        }
+        packets.sort { ($0.packet.start, $0.channel) < ($1.packet.start, $1.channel) }
+        let spectra = try measure(packets.map { $0.packet.start..<$0.packet.end }, context: context, source: try makeSource())
+        var emissions: [Emission] = []
+        for (n, item) in packets.enumerated() {
+            emissions.append(emission(item.packet, channel: channels[item.channel], spectrum: spectra[n], coarse: coarse, context: context))
+        }
+        // Transmissions: packets of one channel with short gaps between them.
+        let gap = Int64(configuration.rule.transmissionGapSeconds * context.sampleRate)
+        var lastOfChannel: [Int: Int] = [:]
+        var transmissions: [Transmission] = []
+        for (n, item) in packets.enumerated() {
+            if let previous = lastOfChannel[item.channel], let t = emissions[previous].transmission,
+               item.packet.start - emissions[previous].endSample <= gap {
+                emissions[n].transmission = t
+                transmissions[t].packets.append(n)
+                transmissions[t].endSample = max(transmissions[t].endSample, emissions[n].endSample)
+                transmissions[t].frequencyLow = min(transmissions[t].frequencyLow, emissions[n].frequencyLow)
+                transmissions[t].frequencyHigh = max(transmissions[t].frequencyHigh, emissions[n].frequencyHigh)
+            } else {
+                emissions[n].transmission = transmissions.count
+                let e = emissions[n]
+                transmissions.append(Transmission(startSample: e.startSample, endSample: e.endSample, packets: [n],
+                                                  frequencyLow: e.frequencyLow, frequencyHigh: e.frequencyHigh, peakFrequency: e.peakFrequency))
+            }
+            lastOfChannel[item.channel] = n
+        }
+        // Emissions kept from the spectra come after, each its own transmission.
+        for var e in kept {
+            e.transmission = transmissions.count
+            transmissions.append(Transmission(startSample: e.startSample, endSample: e.endSample, packets: [emissions.count],
+                                              frequencyLow: e.frequencyLow, frequencyHigh: e.frequencyHigh, peakFrequency: e.peakFrequency))
+            emissions.append(e)
+        }
+        return (emissions, transmissions)
+    }
+
+    /// Groups emissions whose −10 dB bands overlap (with two bins to spare).
+    private static func makeChannels(_ coarse: [Emission], context: Context) -> [Channel] {
+        let slack = 2 * context.sampleRate / Double(context.fftSize)
+        var channels: [Channel] = []
+        for (n, e) in coarse.enumerated() {
+            let low = e.band10Low ?? e.frequencyLow, high = e.band10High ?? e.frequencyHigh
+            if let c = channels.firstIndex(where: { low <= $0.highHz + slack && high >= $0.lowHz - slack }) {
+                channels[c].lowHz = min(channels[c].lowHz, low)
+                channels[c].highHz = max(channels[c].highHz, high)
+                channels[c].members.append(n)
+            } else {
+                channels.append(Channel(lowHz: low, highHz: high, members: [n]))
+            }
+        }
+        // The filter passes at least three bins.
+        for c in channels.indices where channels[c].highHz - channels[c].lowHz < 3 * slack / 2 {
+            let mid = (channels[c].lowHz + channels[c].highHz) / 2
+            channels[c].lowHz = mid - 3 * slack / 4
+            channels[c].highHz = mid + 3 * slack / 4
+        }
+        return channels
+    }
+
+    private static func bins(_ low: Double, _ high: Double, _ context: Context) -> ClosedRange<Int> {
+        let width = context.sampleRate / Double(context.fftSize)
+        func bin(_ hz: Double) -> Int { min(context.fftSize - 1, max(0, Int(((hz - context.centre) / width).rounded()) + context.fftSize / 2)) }
+        return bin(low)...max(bin(low), bin(high))
+    }
+
+    /// The third pass: every channel's envelope over its windows, in stream order.
+    private static func runEnvelopes<S: IQSource>(_ channels: inout [Channel], source: S) throws {
+        let windows = channels.indices.flatMap { c in channels[c].windows.map { (c, $0) } }.sorted { $0.1.lowerBound < $1.1.lowerBound }
+        guard !windows.isEmpty else { return }
+        let buffer = IQBuffer(capacity: 1 << 16)
+        var nextWindow = 0
+        var active: [(Int, Range<Int64>)] = []
+        var position: Int64 = 0
+        while nextWindow < windows.count || !active.isEmpty {
+            if active.isEmpty, let seekable = source as? any SeekableIQSource, windows[nextWindow].1.lowerBound > position {
+                seekable.seek(toSample: windows[nextWindow].1.lowerBound)
+            }
+            guard let info = try source.read(into: buffer) else { break }
+            let first = info.sampleIndex, end = first + Int64(info.count)
+            position = end
+            while nextWindow < windows.count, windows[nextWindow].1.lowerBound < end {
+                active.append(windows[nextWindow])
+                nextWindow += 1
+            }
+            do {
+                let block = UnsafeBufferPointer(buffer.samples)
+                for (c, w) in active {
+                    let from = max(first, w.lowerBound), to = min(end, w.upperBound)
+                    guard from < to else { continue }
+                    let slice = UnsafeBufferPointer(rebasing: block[Int(from - first)..<Int(to - first)])
+                    channels[c].envelope?.process(slice, first: from)
+                }
+            }
+            active.removeAll { c, w in
+                if w.upperBound <= end { channels[c].envelope?.finish(); return true }
+                return false
+            }
+        }
+        for (c, _) in active { channels[c].envelope?.finish() }
+    }
+
+    /// The fourth pass: each packet's own mean spectrum (nil when none of it could be read).
+    private static func measure<S: IQSource>(_ spans: [Range<Int64>], context: Context, source: S) throws -> [[Double]?] {
+        guard !spans.isEmpty else { return [] }
+        let plan = try FFTPlan(size: context.fftSize, effort: .estimate)
+        var results = [[Double]?](repeating: nil, count: spans.count)
+        var windows: [Int: [Float]] = [:]
+        var sumsOfSquares: [Int: Double] = [:]
+        if let seekable = source as? any SeekableIQSource { seekable.seek(toSample: spans[0].lowerBound) }
+        let buffer = IQBuffer(capacity: 1 << 16)
+        var next = 0
+        var active: [Int: PacketSpectrumAccumulator] = [:]
+        while next < spans.count || !active.isEmpty {
+            if active.isEmpty, let seekable = source as? any SeekableIQSource { seekable.seek(toSample: spans[next].lowerBound) }
+            guard let info = try source.read(into: buffer) else { break }
+            let first = info.sampleIndex, end = first + Int64(info.count)
+            while next < spans.count, spans[next].lowerBound < end {
+                active[next] = PacketSpectrumAccumulator(packet: spans[next], fftSize: context.fftSize)
+                next += 1
+            }
+            do {
+                let block = UnsafeBufferPointer(buffer.samples)
+                for (n, accumulator) in active.sorted(by: { $0.key < $1.key }) {
+                    let length = accumulator.segmentLength
+                    if windows[length] == nil {
+                        let w = Window(.hann, length: length)
+                        windows[length] = w.coefficients
+                        sumsOfSquares[length] = w.sumOfSquares
+                    }
+                    accumulator.add(block, first: first, plan: plan, window: windows[length]!, sumOfSquares: sumsOfSquares[length]!)
+                    if accumulator.isComplete || spans[n].upperBound <= end {
+                        if accumulator.segments > 0 { results[n] = accumulator.sum.map { $0 / Double(accumulator.segments) } }
+                        active[n] = nil
+                    }
+                }
+            }
+        }
+        return results
+    }
+
+    private static func emission(_ packet: PacketRule.Packet, channel: Channel, spectrum: [Double]?, coarse: [Emission],
+                                 context: Context) -> Emission {
+        let binWidth = context.sampleRate / Double(context.fftSize)
+        func hz(_ bin: Double) -> Double { (bin - Double(context.fftSize / 2)) * binWidth + context.centre }
+        // The coarse emission it overlaps most lends what the packet's own spectrum cannot give.
+        let source = channel.members.max { a, b in
+            overlap(coarse[a], packet) < overlap(coarse[b], packet)
+        }.map { coarse[$0] } ?? coarse[channel.members[0]]
+        var e = source
+        e.startSample = packet.start
+        e.endSample = packet.end
+        e.startTime = source.startTime.map { $0.advanced(bySamples: packet.start - source.startSample, sampleRate: context.sampleRate) }
+        e.pulses = packet.pulses
+        e.spectra = max(1, Int((packet.end - packet.start) / Int64(max(1, context.spectrumSpan / 2))))
+        let halfWidth = max(channel.highHz - channel.lowHz, 4 * binWidth)
+        let search = bins(channel.lowHz - halfWidth / 2, channel.highHz + halfWidth / 2, context)
+        if let spectrum, let f = PacketFrequency.measure(spectrum, background: context.background.perBin, search: search) {
+            e.peakFrequency = hz(f.peakBin)
+            e.centroidFrequency = hz(f.centroidBin)
+            e.frequencyLow = hz(f.lowBin)
+            e.frequencyHigh = hz(f.highBin)
+            e.tones = f.toneBins.map(hz)
+            e.powerDBFS = decibels(f.signal)
+            e.snrDB = decibels(f.signal / max(f.noise, 1e-30))
+        }
+        return e
+    }
+
+    private static func overlap(_ e: Emission, _ p: PacketRule.Packet) -> Int64 {
+        min(e.endSample, p.end) - max(e.startSample, p.start)
+    }
+}

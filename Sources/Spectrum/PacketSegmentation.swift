@@ -1,0 +1,80 @@
+import Foundation
+
+/// How on-runs of one band become packets, and packets transmissions (docs/spectrum.md,
+/// "Packets and transmissions").
+///
+/// A keyed packet switches its carrier on and off many times, with gaps of a few symbols; a
+/// transmitter that repeats its packet leaves a longer gap between repeats. So the gaps
+/// between on-runs fall into classes, and the rule reads them off the gaps themselves:
+/// 1. gaps shorter than `bridgeSamples` (the band filter's resolution) are dips, always bridged;
+/// 2. the remaining gaps are sorted; at the top-most place where one is at least `classRatio`
+///    times the one below it, the gaps split into a short class (inside packets: symbols,
+///    sync gaps) and a long class (between packets), at the geometric mean of the two. The
+///    short class counts only when it holds at least `minimumIntraGaps` gaps (keying is many
+///    gaps, not one or two); otherwise every gap separates packets;
+/// 3. with no such split, the gaps are all of one class: inside a packet when they are no
+///    longer than `trainRatio` × the median on-run (keying), otherwise between packets (a
+///    train of separate bursts, or packets of continuous modulation such as FSK).
+/// Packets whose gap is at most `transmissionGapSamples` form one transmission (repeats).
+public struct PacketRule: Sendable, Equatable {
+    public var classRatio: Double
+    public var minimumIntraGaps: Int
+    public var trainRatio: Double
+    /// Gap between packets of one transmission at most, in seconds.
+    public var transmissionGapSeconds: Double
+
+    public init(classRatio: Double = 3, minimumIntraGaps: Int = 3, trainRatio: Double = 4, transmissionGapSeconds: Double = 0.1) {
+        self.classRatio = classRatio
+        self.minimumIntraGaps = minimumIntraGaps
+        self.trainRatio = trainRatio
+        self.transmissionGapSeconds = transmissionGapSeconds
+    }
+
+    /// A packet: a span and the runs it was made of.
+    public struct Packet: Sendable, Equatable {
+        public var start: Int64
+        public var end: Int64
+        /// On-runs (pulses) inside it.
+        public var pulses: Int
+        /// Its longest on-run's mean level over noise.
+        public var level: Double
+    }
+
+    /// The smallest gap between packets that this rule sees in `runs` (nil: all gaps bridged).
+    public func packetGap(_ runs: [OnRun], bridgeSamples: Int64) -> Int64? {
+        let gaps = zip(runs, runs.dropFirst()).map { $1.start - $0.end }.filter { $0 >= bridgeSamples }.sorted()
+        guard !gaps.isEmpty else { return nil }
+        // The top-most class boundary: gaps above it separate packets.
+        for i in stride(from: gaps.count - 1, through: 1, by: -1) where Double(gaps[i]) >= classRatio * Double(max(1, gaps[i - 1])) {
+            // Too few short gaps to be keying: every gap separates packets.
+            if i < minimumIntraGaps { return gaps[0] }
+            return Int64((Double(gaps[i - 1]) * Double(gaps[i])).squareRoot().rounded(.up))
+        }
+        let pulses = runs.map(\.length).sorted()
+        let medianPulse = pulses[pulses.count / 2], medianGap = gaps[gaps.count / 2]
+        let keying = Double(medianGap) <= trainRatio * Double(medianPulse) && gaps.count >= minimumIntraGaps
+        return keying ? nil : gaps[0]
+    }
+
+    /// The packets of one band's on-runs (sorted by start).
+    public func packets(_ runs: [OnRun], bridgeSamples: Int64) -> [Packet] {
+        guard let first = runs.first else { return [] }
+        let split = packetGap(runs, bridgeSamples: bridgeSamples) ?? .max
+        var packets: [Packet] = []
+        var current = Packet(start: first.start, end: first.end, pulses: 1, level: first.level)
+        var longest = first.length
+        for run in runs.dropFirst() {
+            if run.start - current.end >= split {
+                packets.append(current)
+                current = Packet(start: run.start, end: run.end, pulses: 1, level: run.level)
+                longest = run.length
+            } else {
+                current.end = max(current.end, run.end)
+                current.pulses += 1
+                if run.length > longest { longest = run.length; current.level = run.level }
+            }
+        }
+        packets.append(current)
+        return packets
+    }
+}

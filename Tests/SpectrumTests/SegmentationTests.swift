@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import Signal
+@testable import Spectrum
+
+/// The packet rule and the band envelope against truths known in closed form.
+@Suite("Packets and their edges")
+struct SegmentationTests {
+    /// Runs of `pulses` (length, gap after) starting at `start`.
+    func runs(_ pattern: [(Int64, Int64)], start: Int64 = 1000) -> [OnRun] {
+        var t = start
+        return pattern.map { length, gap in
+            defer { t += length + gap }
+            return OnRun(start: t, end: t + length, level: 100)
+        }
+    }
+
+    @Test("OOK keying with three repeats: gaps of 1-2 units inside, 12 units between → three packets")
+    func keyedRepeats() {
+        let packet: [(Int64, Int64)] = (0..<20).map { n in n % 3 == 0 ? (200, 100) : (100, 200) }
+        var pattern: [(Int64, Int64)] = []
+        for r in 0..<3 {
+            var p = packet
+            p[p.count - 1].1 = r == 2 ? 0 : 1200
+            pattern += p
+        }
+        let packets = PacketRule().packets(runs(pattern), bridgeSamples: 10)
+        #expect(packets.count == 3)
+        #expect(packets.allSatisfy { $0.pulses == 20 })
+    }
+
+    @Test("One keyed packet, no repeats: every gap is keying → one packet")
+    func singleKeyedPacket() {
+        let pattern: [(Int64, Int64)] = (0..<30).map { n in n % 2 == 0 ? (100, 200) : (200, 100) }
+        #expect(PacketRule().packets(runs(pattern), bridgeSamples: 10).count == 1)
+    }
+
+    @Test("Continuous packets (FSK) with one or two gaps: each gap separates packets")
+    func continuousPackets() {
+        #expect(PacketRule().packets(runs([(20_000, 121), (30_000, 32_000), (476, 0)]), bridgeSamples: 10).count == 3)
+        #expect(PacketRule().packets(runs([(20_000, 5_000), (20_000, 0)]), bridgeSamples: 10).count == 2)
+    }
+
+    @Test("A train of short bursts far apart is separate packets; dips shorter than the filter are bridged")
+    func trainAndDips() {
+        #expect(PacketRule().packets(runs(Array(repeating: (64, 2000), count: 8)), bridgeSamples: 10).count == 8)
+        #expect(PacketRule().packets(runs([(500, 5), (500, 3), (500, 0)]), bridgeSamples: 10).count == 1)
+    }
+
+    @Test("A tone burst's envelope starts and ends within two filter lengths of the truth", arguments: [20.0, 30.0])
+    func envelopeEdges(snr: Double) throws {
+        // A 3 kHz-wide band at 1 MS/s: L = 173 samples. Noise -60 dBFS over 1 MHz.
+        let sampleRate = 1e6, width = 3000.0
+        let noise = pow(10, -6.0)
+        let power = noise * width / sampleRate * pow(10, snr / 10)
+        let scene = SyntheticScene(sampleRate: sampleRate, durationS: 0.05, seed: 9, noiseDbfs: -60,
+                                   emitters: [.init(kind: .tone, offsetHz: 40_000, powerDbfs: 10 * log10(power), startS: 0.0123, endS: 0.0311)])
+        let source = try SyntheticSource(scene: scene)
+        let envelope = BandEnvelope(offsetHz: 40_000, widthHz: width, sampleRate: sampleRate, noisePerSample: noise,
+                                    referenceSamples: 4000)
+        let buffer = IQBuffer(capacity: 4096)
+        while let info = try source.read(into: buffer) {
+            envelope.process(UnsafeBufferPointer(buffer.samples), first: info.sampleIndex)
+        }
+        envelope.finish()
+        #expect(envelope.runs.count == 1)
+        let run = try #require(envelope.runs.first)
+        #expect(abs(run.start - 12_300) <= Int64(2 * envelope.length), "start \(run.start)")
+        #expect(abs(run.end - 31_100) <= Int64(2 * envelope.length), "end \(run.end)")
+        // Its level over the noise is the SNR in the filter's noise bandwidth, within 3 dB.
+        #expect(abs(decibels(run.level) - decibels(power / envelope.noiseLevel)) < 3, "level \(decibels(run.level)) dB")
+    }
+
+    @Test("Noise alone: at a per-sample false-alarm probability of 1e-6, half a million samples give at most one run")
+    func noiseAlone() throws {
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.5, seed: 4, noiseDbfs: -60)
+        let source = try SyntheticSource(scene: scene)
+        let envelope = BandEnvelope(offsetHz: -100_000, widthHz: 20_000, sampleRate: 1e6, noisePerSample: 1e-6)
+        let buffer = IQBuffer(capacity: 65_536)
+        while let info = try source.read(into: buffer) {
+            envelope.process(UnsafeBufferPointer(buffer.samples), first: info.sampleIndex)
+        }
+        envelope.finish()
+        #expect(envelope.runs.count <= 1, "\(envelope.runs.count) false runs")
+    }
+
+    @Test("An OOK emitter's packets are its truth: each ends with its last pulse, repeats a gap apart")
+    func keyedSchedule() {
+        let emitter = SyntheticScene.Emitter(kind: .ook, offsetHz: 0, powerDbfs: -20, startS: 0.001, symbolRate: 10_000, bits: 8,
+                                             repeats: 3, repeatGapS: 0.002)
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.02, seed: 1, emitters: [emitter])
+        let packets = scene.schedule(ofEmitter: 0).packets
+        #expect(packets.count == 3)
+        #expect(packets[0].lowerBound == 1000)
+        for (a, b) in zip(packets, packets.dropFirst()) { #expect(b.lowerBound - a.upperBound == 2000) }
+        // Seven bits of three units and a last pulse of one or two units.
+        #expect([2200, 2300].contains(packets[0].count))
+        #expect(scene.truthPackets().count == 3)
+    }
+}
