@@ -192,7 +192,6 @@ enum BurstRefinement {
         var results = [[Double]?](repeating: nil, count: spans.count)
         var windows: [Int: [Float]] = [:]
         var sumsOfSquares: [Int: Double] = [:]
-        if let seekable = source as? any SeekableIQSource { seekable.seek(toSample: spans[0].lowerBound) }
         let buffer = IQBuffer(capacity: 1 << 16)
         var next = 0
         var active: [Int: PacketSpectrumAccumulator] = [:]

@@ -71,6 +71,8 @@ public final class EmissionTracker {
         let g = configuration.subbandBins > 0 ? configuration.subbandBins : max(8, fftSize / 16)
         subband = min(g, fftSize)
         let spectra = max(1, threshold.cells / Double(fftSize))
+        // Segments tested: the spectra × 4 (the default K; the threshold does not carry K, and a
+        // factor of a few in the count moves the Šidák level by a fraction of a dB).
         let cells = spectra * 4 * Double(fftSize / subband)
         // Bins of persistent signals (6 dB over the floor) stay out of the sums: a carrier that
         // never stops fluctuates more than noise, and is not a burst.
