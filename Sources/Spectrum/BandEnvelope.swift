@@ -58,10 +58,22 @@ public final class BandEnvelope {
     private var position: Int64 = -1
     private var warm = 0
     private var current: (start: Int64, sum: Double, count: Int)?
+    /// The envelope's last `edgeReach` values, and around the current run's on-point: the
+    /// stretch where its start is placed once its level is known.
+    private var history: Ring<Double>
+    private var startContext: [Double] = []
+    public let edgeReach: Int
     public private(set) var runs: [OnRun] = []
     /// Samples at the start of each window whose envelope sets the window's noise reference.
     public let referenceSamples: Int
-    private var pending: [(Int64, Double)] = []
+    /// Envelope values held back until the reference is known, the first at `pendingStart`.
+    private var pending: [Float] = []
+    private var pendingStart: Int64 = 0
+    /// True while the whole window is held back (it is short enough): its reference is then
+    /// measured at both ends, so an emission that starts with the recording is still seen.
+    private var holdingWindow = false
+    /// Windows up to this many samples are held whole (4 bytes a sample).
+    public static let heldWindowLimit = 1 << 22
     /// The noise reference of the current window: the median level of the window's first
     /// `referenceSamples` (a strong neighbour's leakage through the filter, a receiver's DC
     /// spike beside the band, counts as noise here), or `noiseLevel` before it is measured.
@@ -110,6 +122,8 @@ public final class BandEnvelope {
         onFactor = max(2, GammaFunctions.inverseQ(dof, samplePfa) / dof)
         offFactor = min(1.25, onFactor / 2)
         minimumRun = Int64(max(4, l))
+        edgeReach = 3 * l + smoothing
+        history = Ring(count: edgeReach, zero: 0)
     }
 
     /// Feeds samples `samples` whose first is stream index `first`; a gap from the last call
@@ -137,9 +151,10 @@ public final class BandEnvelope {
             let n = first + Int64(k) - Int64(delay)
             warm += 1
             if warm < settle { continue }
-            if warm - settle < referenceSamples {
-                pending.append((n, e))
-                if pending.count == referenceSamples { settleReference() }
+            if holdingWindow || warm - settle < referenceSamples {
+                if pending.isEmpty { pendingStart = n }
+                pending.append(Float(e))
+                if !holdingWindow, pending.count == referenceSamples { settleReference() }
             } else {
                 detect(n, e)
             }
@@ -150,6 +165,14 @@ public final class BandEnvelope {
         position = first + Int64(samples.count) - 1
     }
 
+    /// Says that a window of `length` samples starts at the next `process` call: a short one is
+    /// held whole, so that its noise reference can come from either end.
+    public func beginWindow(length: Int64) {
+        finish()
+        position = -2
+        holdingWindow = referenceSamples > 0 && length <= Int64(Self.heldWindowLimit)
+    }
+
     /// Ends the current run (end of a window or of the stream).
     public func finish() {
         if !pending.isEmpty { settleReference() }
@@ -158,6 +181,8 @@ public final class BandEnvelope {
     }
 
     private func detect(_ n: Int64, _ e: Double) {
+        if current != nil, startContext.count < 2 * edgeReach { startContext.append(e) }
+        defer { _ = history.push(e) }
         if var run = current {
             if e < offFactor * reference {
                 close(run, end: n)
@@ -169,37 +194,71 @@ public final class BandEnvelope {
             }
         } else if e > onFactor * reference {
             current = (n, e, 1)
+            startContext = history.ordered()
+            startContext.append(e)
         }
+    }
+
+    /// Where the run's start really is: the envelope of a step through this symmetric filter
+    /// is at a quarter of its plateau (half its amplitude) at the step. The on-point crosses
+    /// a threshold set by the noise, early on the ramp of a strong signal and late on a weak
+    /// one; the crossing of level/4 nearest to it, within the filter's reach, is the start.
+    private func placedStart(_ on: Int64, level: Double) -> Int64 {
+        // A pulse shorter than the filter never reaches its level: its bump's own top counts then.
+        let top = startContext.max() ?? level
+        let target = min(level, top) / 4
+        let c = startContext, i0 = min(edgeReach, c.count - 1)
+        guard i0 >= 0, c.count > i0 else { return on }
+        var i = i0
+        if c[i0] >= target {
+            while i > 0, c[i - 1] >= target { i -= 1 }
+        } else {
+            while i < c.count, c[i] < target { i += 1 }
+            if i == c.count { return on }
+        }
+        return on + Int64(i - i0)
     }
 
     /// The median of block means over the reference stretch (blocks of 4 filter lengths), then
     /// the stretch itself is detected against it.
     private func settleReference() {
         let block = max(16, 4 * length)
-        var means: [Double] = []
-        var index = 0
-        while index + block <= pending.count {
-            means.append(pending[index..<(index + block)].reduce(0) { $0 + $1.1 } / Double(block))
-            index += block
+        func blockMeans(_ values: ArraySlice<Float>) -> [Double] {
+            var means: [Double] = []
+            var index = values.startIndex
+            while index + block <= values.endIndex {
+                means.append(values[index..<(index + block)].reduce(0.0) { $0 + Double($1) } / Double(block))
+                index += block
+            }
+            return means
         }
-        means.sort()
-        // What the band holds before the emission is its noise, whatever the background says (a
-        // band busy most of the time has a background above its noise).
-        if !means.isEmpty { reference = means[means.count / 2] }
-        let replay = pending
+        // What the band holds before the emission (or after it, whichever is quieter, for a
+        // window held whole) is its noise, whatever the background says: a band busy most of
+        // the time has a background above its noise. Each end counts by the median of its
+        // block means.
+        func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.sorted()[values.count / 2] }
+        let head = median(blockMeans(pending.prefix(referenceSamples)))
+        let tail = holdingWindow && pending.count >= 2 * referenceSamples ? median(blockMeans(pending.suffix(referenceSamples))) : nil
+        if let quietest = [head, tail].compactMap({ $0 }).min() { reference = quietest }
+        let replay = pending, first = pendingStart
         pending.removeAll(keepingCapacity: true)
-        for (n, e) in replay { detect(n, e) }
+        holdingWindow = false
+        for (k, e) in replay.enumerated() { detect(first + Int64(k), Double(e)) }
     }
 
     private func close(_ run: (start: Int64, sum: Double, count: Int), end: Int64) {
         guard end - run.start >= minimumRun else { return }
-        runs.append(OnRun(start: run.start, end: end, level: run.sum / Double(run.count) / reference))
+        let level = run.sum / Double(run.count)
+        let start = min(placedStart(run.start, level: level), end - 1)
+        runs.append(OnRun(start: start, end: end, level: level / reference))
     }
 
     private func restart(at first: Int64) {
         finish()
         for s in 0..<3 { stages[s].reset(); sums[s] = (0, 0) }
         power.reset()
+        history.reset()
+        startContext.removeAll(keepingCapacity: true)
         powerSum = 0
         warm = 0
         reference = noiseLevel
@@ -234,6 +293,9 @@ struct Ring<T> {
         if head == storage.count { head = 0 }
         return old
     }
+
+    /// The values, oldest first.
+    func ordered() -> [T] { Array(storage[head...] + storage[..<head]) }
 
     mutating func reset() {
         for i in storage.indices { storage[i] = zero }

@@ -32,6 +32,8 @@ enum BurstRefinement {
         var lowHz: Double
         var highHz: Double
         var members: [Int]
+        /// The band filter's width: the channel's, or its members' 20 dB width if wider.
+        var filterWidth = 0.0
         var windows: [Range<Int64>] = []
         var envelope: BandEnvelope?
     }
@@ -50,7 +52,7 @@ enum BurstRefinement {
         guard !coarse.isEmpty else { return ([], []) }
         var channels = makeChannels(coarse, context: context)
         for c in channels.indices {
-            let width = channels[c].highHz - channels[c].lowHz
+            let width = max(channels[c].highHz - channels[c].lowHz, channels[c].filterWidth)
             let bins = bins(channels[c].lowHz, channels[c].highHz, context)
             let noise = bins.map { context.background.perBin[$0] }.reduce(0, +) / Double(bins.count) * Double(context.fftSize)
             let length = max(1, Int((0.52 * context.sampleRate / max(width, 1)).rounded()))
@@ -130,8 +132,9 @@ enum BurstRefinement {
                 channels[c].lowHz = min(channels[c].lowHz, low)
                 channels[c].highHz = max(channels[c].highHz, high)
                 channels[c].members.append(n)
+                channels[c].filterWidth = max(channels[c].filterWidth, e.band20Width ?? 0)
             } else {
-                channels.append(Channel(lowHz: low, highHz: high, members: [n]))
+                channels.append(Channel(lowHz: low, highHz: high, members: [n], filterWidth: e.band20Width ?? 0))
             }
         }
         // The filter passes at least three bins.
@@ -165,6 +168,7 @@ enum BurstRefinement {
             let first = info.sampleIndex, end = first + Int64(info.count)
             position = end
             while nextWindow < windows.count, windows[nextWindow].1.lowerBound < end {
+                channels[windows[nextWindow].0].envelope?.beginWindow(length: Int64(windows[nextWindow].1.count))
                 active.append(windows[nextWindow])
                 nextWindow += 1
             }

@@ -21,6 +21,9 @@ public struct Emission: Sendable, Equatable {
     /// spectra's view, before the packet's own spectrum is measured).
     public var band10Low: Double?
     public var band10High: Double?
+    /// Width of the band within 20 dB of its strongest bin: the keying sidebands that the
+    /// time-domain stage must pass to see each pulse (an OOK carrier's line is narrower).
+    public var band20Width: Double?
     /// Energy centroid of its own spectrum (Hz, like the band edges), when measured.
     public var centroidFrequency: Double?
     /// Both tones of a two-tone (FSK) emission, lower first; empty otherwise.

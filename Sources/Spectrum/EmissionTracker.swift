@@ -279,6 +279,8 @@ public final class EmissionTracker {
         let core = e.wideband ? Array(e.low...e.high) : (e.low...e.high).filter { e.binEnergy[$0] * 10 >= strongest }
         emission.band10Low = core.first.map { hz(Double($0) - 0.5) }
         emission.band10High = core.last.map { hz(Double($0) + 0.5) }
+        let skirt = e.wideband ? Array(e.low...e.high) : (e.low...e.high).filter { e.binEnergy[$0] * 100 >= strongest }
+        if let first = skirt.first, let last = skirt.last { emission.band20Width = Double(last - first + 1) * binWidth }
         return emission
     }
 }

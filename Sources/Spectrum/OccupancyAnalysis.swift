@@ -219,6 +219,7 @@ public enum OccupancyAnalysis {
         // The −10 dB band of the two together: the weaker one's counts only if it reaches within 10 dB of the stronger.
         joined.band10Low = strong.band10Low
         joined.band10High = strong.band10High
+        joined.band20Width = strong.band20Width
         if weak.powerDBFS >= strong.powerDBFS - 10, let low = weak.band10Low, let high = weak.band10High {
             joined.band10Low = min(joined.band10Low ?? low, low)
             joined.band10High = max(joined.band10High ?? high, high)
