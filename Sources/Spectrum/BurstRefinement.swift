@@ -79,7 +79,8 @@ enum BurstRefinement {
         var kept: [Emission] = []
         for (c, channel) in channels.enumerated() {
             guard let envelope = channel.envelope else { continue }
-            let found = configuration.rule.packets(envelope.runs, bridgeSamples: Int64(3 * envelope.length))
+            // Dips shorter than twice the filter's support (an FSK transition, a fade) are bridged.
+            let found = configuration.rule.packets(envelope.runs, bridgeSamples: Int64(2 * (3 * envelope.length + envelope.smoothing)))
             packets += found.map { (c, $0) }
             // What the spectra saw but no envelope confirms stays as the spectra placed it.
             for m in channel.members where !found.contains(where: { $0.start < coarse[m].endSample && $0.end > coarse[m].startSample }) {

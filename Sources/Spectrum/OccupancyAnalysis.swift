@@ -185,8 +185,14 @@ public enum OccupancyAnalysis {
                     let shorter = min(a.endSample - a.startSample, b.endSample - b.startSample)
                     let gap = max(a.frequencyLow, b.frequencyLow) - min(a.frequencyHigh, b.frequencyHigh)
                     let wider = max(a.frequencyHigh - a.frequencyLow, b.frequencyHigh - b.frequencyLow)
-                    // A faint fragment right beside a strong emission is its splatter (keying transients).
-                    let splatter = overlap >= -togetherSamples && abs(a.powerDBFS - b.powerDBFS) >= 20 && gap <= wider / 4
+                    // A faint fragment right beside a strong emission is its splatter (keying transients);
+                    // so is one further out, up to 8 of its widths, that lives only while it does
+                    // (the sidelobes of rectangular keying).
+                    let (strong, weak) = a.powerDBFS >= b.powerDBFS ? (a, b) : (b, a)
+                    let faint = strong.powerDBFS - weak.powerDBFS >= 20
+                    let within = weak.startSample >= strong.startSample - togetherSamples && weak.endSample <= strong.endSample + togetherSamples
+                    let splatter = faint && ((overlap >= -togetherSamples && gap <= wider / 4)
+                        || (within && gap <= 8 * (strong.frequencyHigh - strong.frequencyLow)))
                     if splatter {
                         merged[i] = combine(a, b)
                         merged.remove(at: j)
@@ -219,10 +225,11 @@ public enum OccupancyAnalysis {
         // The −10 dB band of the two together: the weaker one's counts only if it reaches within 10 dB of the stronger.
         joined.band10Low = strong.band10Low
         joined.band10High = strong.band10High
-        joined.band20Width = strong.band20Width
+        joined.band20Width = max(strong.band20Width ?? 0, weak.powerDBFS >= strong.powerDBFS - 10 ? (weak.band20Width ?? 0) : 0)
         if weak.powerDBFS >= strong.powerDBFS - 10, let low = weak.band10Low, let high = weak.band10High {
             joined.band10Low = min(joined.band10Low ?? low, low)
             joined.band10High = max(joined.band10High ?? high, high)
+            joined.band20Width = max(joined.band20Width ?? 0, joined.band10High! - joined.band10Low!)
         }
         return joined
     }

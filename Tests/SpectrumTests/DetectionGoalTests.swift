@@ -22,13 +22,13 @@ struct DetectionGoalTests {
         }
         #expect(total.precision >= 0.97, "precision \(total.precision)")
         #expect(total.startWithin(frames: 2, fftSize: Self.fft) >= 0.9, "\(notes)")
-        #expect(abs(total.medianStartError ?? .max) <= Int64(2 * Self.fft))
+        #expect(abs(total.medianStartError ?? .max) <= 32, "median start \(total.medianStartError as Any)")
         #expect(total.startWithin(frames: 5, fftSize: Self.fft) >= 0.9)
         #expect(total.peakInBandShare >= 0.95, "peaks \(total.peakInBandShare)")
         // Below the goals (0.98, 0.90, 0.95), held here so they only go up: the misses are
         // OOK at 10 dB and 32-64-sample bursts at 10 dB (docs/spectrum.md, known limits).
         #expect(total.recall >= 0.88, "recall \(total.recall): \(notes)")
-        #expect(total.countRightShare >= 0.75, "counts right \(total.countRightShare): \(notes)")
+        #expect(total.countRightShare >= 0.85, "counts right \(total.countRightShare): \(notes)")
         #expect(total.shortRecall >= 0.7, "short \(total.shortRecall)")
     }
 
@@ -65,6 +65,8 @@ struct DetectionGoalTests {
         #expect(total.recall >= 0.98, "recall \(total.recall)")
         #expect(total.precision >= 0.97, "precision \(total.precision)")
         #expect(abs(total.medianStartError ?? .max) <= Int64(2 * Self.fft), "median start \(total.medianStartError as Any)")
+        // Located to the sample, not the frame: the median start is within 128 samples (measured −55).
+        #expect(abs(total.medianStartError ?? .max) <= 128, "median start \(total.medianStartError as Any)")
         #expect(total.startWithin(frames: 5, fftSize: Self.fft) >= 0.9)
         // d07's third burst (476 samples, 121 after the second message) is still joined to it,
         // and d07's second message peaks on its other FSK tone: 6 of 7 files counted right, 19 of 21 peaks.
