@@ -13,9 +13,13 @@ public struct RecordingOptions: Sendable, Equatable {
     public var startTime: Timestamp?
     /// Check that the bytes look like the declared datatype before trusting it.
     public var checkDatatype: Bool
+    /// Open a recording whose metadata claims more than its data holds (captures past the end),
+    /// so that it can be described and its problems reported (`info`); nothing reads it then.
+    public var describeOnly: Bool
 
     public init(format: SampleFormat? = nil, sampleRate: Double? = nil, centerFrequency: Double? = nil,
-                startTime: Timestamp? = nil, checkDatatype: Bool = true) {
+                startTime: Timestamp? = nil, checkDatatype: Bool = true, describeOnly: Bool = false) {
+        self.describeOnly = describeOnly
         self.format = format
         self.sampleRate = sampleRate
         self.centerFrequency = centerFrequency
@@ -81,7 +85,7 @@ public struct Recording: Sendable, Equatable {
             recording = Recording(container: .raw, path: path, dataPath: path, dataOffset: 0, dataLength: size, metadata: metadata)
         }
         try recording.apply(options)
-        try recording.trimToSamples()
+        try recording.trimToSamples(describeOnly: options.describeOnly)
         if options.checkDatatype {
             try DatatypeSniffer.check(recording)
         }
@@ -105,7 +109,7 @@ public struct Recording: Sendable, Equatable {
     }
 
     /// Applies header and trailing bytes, and rejects data that is not whole samples.
-    private mutating func trimToSamples() throws(SignalError) {
+    private mutating func trimToSamples(describeOnly: Bool) throws(SignalError) {
         if let header = metadata.captures.first?.headerBytes {
             dataOffset += header
             dataLength -= header
@@ -123,10 +127,36 @@ public struct Recording: Sendable, Equatable {
         guard leftover == 0 else {
             throw .truncatedData(path: dataPath, bytes: dataLength, sampleBytes: Int(width), leftover: leftover)
         }
-        if let last = metadata.captures.last, last.sampleStart > sampleCount {
-            throw .invalidMetadata(path: path, field: "captures[\(metadata.captures.count - 1)].core:sample_start",
-                                   problem: "\(last.sampleStart) is beyond the \(sampleCount) samples in the data")
+        if !describeOnly, let problem = capturesPastEnd() { throw problem }
+    }
+
+    private func capturesPastEnd() -> SignalError? {
+        guard let last = metadata.captures.last, last.sampleStart > sampleCount else { return nil }
+        return .invalidMetadata(path: path, field: "captures[\(metadata.captures.count - 1)].core:sample_start",
+                                problem: "\(last.sampleStart) is beyond the \(sampleCount) samples in the data: the data is shorter than its metadata says")
+    }
+
+    /// Everything that says the data is not what its metadata describes: captures or
+    /// annotations past the end of the data (a truncated copy), and a `core:sha512` that does
+    /// not match (with `hash`, which reads the whole data once). Empty for a sound recording.
+    public func integrityProblems(hash: Bool = true) throws(SignalError) -> [SignalError] {
+        var problems: [SignalError] = []
+        if let captures = capturesPastEnd() { problems.append(captures) }
+        for (n, a) in metadata.annotations.enumerated() where a.sampleStart + max(0, a.sampleCount ?? 0) > sampleCount {
+            let end = a.sampleStart + max(0, a.sampleCount ?? 0)
+            problems.append(.invalidMetadata(path: path, field: "annotations[\(n)]",
+                                             problem: "ends at sample \(end), beyond the \(sampleCount) samples in the data: the data is shorter than its metadata says"))
         }
+        if hash {
+            do { try verifyChecksum() } catch { problems.append(error) }
+        }
+        return problems
+    }
+
+    /// Refuses a recording with an integrity problem, naming the first (for commands that
+    /// measure or accuse from it: detect, audit).
+    public func checkIntegrity() throws(SignalError) {
+        if let first = try integrityProblems().first { throw first }
     }
 
     /// SHA-512 of the sample data, as `core:sha512` records it (whole data file for SigMF).

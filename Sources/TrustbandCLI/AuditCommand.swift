@@ -48,6 +48,7 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recording = try source.open(recording)
+            try recording.checkIntegrity()
             guard recording.metadata.captures.first?.frequency != nil else {
                 throw UserFacingError(message: "\(recording.path): the centre frequency is not known; pass --center (grants are in absolute Hz)")
             }

@@ -50,6 +50,7 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recording = try source.open(recording)
+            try recording.checkIntegrity()
             let welch = WelchConfiguration(fftSize: fft, window: try WindowKind(parsing: window), overlap: overlap, averages: averages,
                                            statistics: false)
             guard transmissionGap.isFinite, transmissionGap >= 0 else {

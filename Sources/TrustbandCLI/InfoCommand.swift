@@ -15,21 +15,26 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Flag(help: "Check the data against core:sha512.")
+    @Flag(help: "Fail (exit 1) when the recording has a problem: core:sha512 mismatch, captures or annotations past the end.")
     var verify = false
 
     func run() throws {
         try reportingErrors {
-            let recording = try source.open(recording)
-            if verify { try recording.verifyChecksum() }
-            print(json ? try RecordingSummary.json(recording) : RecordingSummary.text(recording), terminator: json ? "" : "\n")
+            var options = try source.options()
+            options.describeOnly = true
+            let recording = try Recording.open(self.recording, options: options)
+            // Problems are reported, not fatal, unless --verify asks for a sound recording.
+            let problems = try recording.integrityProblems()
+            print(json ? try RecordingSummary.json(recording, problems: problems) : RecordingSummary.text(recording, problems: problems),
+                  terminator: json ? "" : "\n")
+            if verify, let first = problems.first { throw first }
         }
     }
 }
 
 /// A recording described for people (text) and programs (JSON).
 enum RecordingSummary {
-    static func json(_ r: Recording) throws -> String {
+    static func json(_ r: Recording, problems: [SignalError] = []) throws -> String {
         let meta = r.metadata
         var o = JSONObject()
         o["path"] = .string(r.path)
@@ -43,6 +48,7 @@ enum RecordingSummary {
         o["duration_s"] = r.duration.map { .number($0) } ?? .null
         o["start_time"] = meta.captures.first?.datetime.map { .string($0.rfc3339) } ?? .null
         o["sha512"] = meta.global.sha512.map { .string($0) } ?? .null
+        o["problems"] = .array(problems.map { .string($0.description) })
         if case .object(let whole) = try meta.jsonValue() {
             o["captures"] = whole["captures"]
             o["annotations"] = whole["annotations"]
@@ -50,7 +56,7 @@ enum RecordingSummary {
         return try JSONWriter.write(.object(o))
     }
 
-    static func text(_ r: Recording) -> String {
+    static func text(_ r: Recording, problems: [SignalError] = []) -> String {
         let meta = r.metadata
         var lines: [String] = []
         lines.append("recording:   \(r.path) (\(r.container.rawValue))")
@@ -82,6 +88,10 @@ enum RecordingSummary {
             if let label = a.label { parts.append("'\(label)'") }
             if let comment = a.comment { parts.append(comment) }
             lines.append(parts.joined(separator: "  "))
+        }
+        if !problems.isEmpty {
+            lines.append("problems:    \(problems.count) (detect and audit refuse this recording)")
+            for p in problems { lines.append("  \(p.description)") }
         }
         return lines.joined(separator: "\n")
     }
