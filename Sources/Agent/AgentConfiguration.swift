@@ -31,6 +31,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var marginDB: Double
     public var fftSize: Int
     public var pfa: Double
+    /// Threads computing spectra (`detector.threads`; default: one per core, at most 4). The
+    /// spectra are the same bit for bit whatever the count.
+    public var threads: Int = AgentConfiguration.defaultThreads
+
+    public static var defaultThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
     /// Outbox and evidence bundles live here.
     public var dataDir: String
     public var evidenceQuotaBytes: Int64
@@ -130,6 +135,7 @@ public struct AgentConfiguration: Sendable, Equatable {
             throw .configuration(key: "detector.fft", problem: "\(fftSize) is not a power of two in 16…8192")
         }
         guard pfa > 0, pfa < 1 else { throw .configuration(key: "detector.pfa", problem: "\(pfa) is not a probability in (0, 1)") }
+        guard (1...64).contains(threads) else { throw .configuration(key: "detector.threads", problem: "\(threads) must be 1…64") }
         guard evidenceQuotaBytes > 0 else { throw .configuration(key: "evidence_quota_bytes", problem: "must be positive") }
         guard (calibration == nil) == (gainDB == nil) else {
             throw .configuration(key: "calibration", problem: "needs both table and gain_db")
@@ -158,8 +164,8 @@ struct AgentConfigurationFile: Decodable {
     struct Calibration: Decodable { var table: String; var gainDB: Double; enum CodingKeys: String, CodingKey { case table, gainDB = "gain_db" } }
     struct Ledger: Decodable { var nodes: [String]; var genesis: String }
     struct Detector: Decodable {
-        var holdS: Double?, marginDB: Double?, fft: Int?, pfa: Double?
-        enum CodingKeys: String, CodingKey { case holdS = "hold_s", marginDB = "margin_db", fft, pfa }
+        var holdS: Double?, marginDB: Double?, fft: Int?, pfa: Double?, threads: Int?
+        enum CodingKeys: String, CodingKey { case holdS = "hold_s", marginDB = "margin_db", fft, pfa, threads }
     }
     struct HTTP: Decodable { var listen: String? }
     struct Delivery: Decodable {
@@ -204,6 +210,7 @@ struct AgentConfigurationFile: Decodable {
             device: live,
             grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes, genesis: ledger.genesis,
             holdSeconds: detector?.holdS ?? 0.05, marginDB: detector?.marginDB ?? 0.5, fftSize: detector?.fft ?? 1024, pfa: detector?.pfa ?? 1e-3,
+            threads: detector?.threads ?? AgentConfiguration.defaultThreads,
             dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",
             pollMs: delivery?.pollMs ?? 200, backoffInitialMs: delivery?.backoffInitialMs ?? 500, backoffMaximumMs: delivery?.backoffMaxMs ?? 30_000)
     }

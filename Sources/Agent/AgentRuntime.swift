@@ -149,8 +149,9 @@ public final class AgentRuntime: Sendable {
             } catch { throw .configuration(key: "calibration.table", problem: "\(error)") }
         }
         let holdNs = Int64((configuration.holdSeconds * 1e9).rounded())
-        let detection = DetectionConfiguration(welch: WelchConfiguration(fftSize: configuration.fftSize, overlap: 0.5, averages: 4, statistics: false),
-                                               pfa: configuration.pfa)
+        var welch = WelchConfiguration(fftSize: configuration.fftSize, overlap: 0.5, averages: 4, statistics: false)
+        welch.threads = configuration.threads
+        let detection = DetectionConfiguration(welch: welch, pfa: configuration.pfa)
         let report: AuditReport
         do {
             report = try Audit.run(grants: grants, detection: detection, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: configuration.marginDB),

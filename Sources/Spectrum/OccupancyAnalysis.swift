@@ -161,8 +161,17 @@ public enum OccupancyAnalysis {
     /// ends as the stream's length.
     public static func spectra<S: IQSource>(of source: S, welch: WelchConfiguration, samples: inout Int64,
                                             _ body: (PowerSpectrum) -> Void) throws {
-        let estimator = try WelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate)
         let buffer = IQBuffer(capacity: 1 << 16)
+        if welch.threads > 1 {
+            let estimator = try ParallelWelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate, threads: welch.threads,
+                                                       blockCapacity: buffer.capacity)
+            while let info = try source.read(into: buffer) {
+                samples = info.sampleIndex + Int64(info.count)
+                estimator.process(UnsafeBufferPointer(buffer.samples), info: info, body)
+            }
+            return
+        }
+        let estimator = try WelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate)
         while let info = try source.read(into: buffer) {
             samples = info.sampleIndex + Int64(info.count)
             estimator.process(UnsafeBufferPointer(buffer.samples), info: info, body)

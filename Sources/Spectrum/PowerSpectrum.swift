@@ -75,13 +75,19 @@ public final class PowerSpectrum {
     /// A copy of the current values that the estimator will not overwrite.
     public func snapshot() -> PowerSpectrum {
         let copy = PowerSpectrum(binCount: binCount, sampleRate: sampleRate, averages: averages, segmentHop: segmentHop)
-        copy.storage.update(from: storage, count: storageCount)
-        copy.startSample = startSample
-        copy.endSample = endSample
-        copy.time = time
-        copy.centerFrequency = centerFrequency
-        copy.discontinuity = discontinuity
+        copy.copy(from: self)
         return copy
+    }
+
+    /// Takes every value of `other` (of the same shape) without allocating.
+    func copy(from other: PowerSpectrum) {
+        precondition(other.binCount == binCount && other.averages == averages, "spectra of different shapes")
+        storage.update(from: other.storage, count: storageCount)
+        startSample = other.startSample
+        endSample = other.endSample
+        time = other.time
+        centerFrequency = other.centerFrequency
+        discontinuity = other.discontinuity
     }
 }
 

@@ -10,6 +10,11 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
     public var averages: Int
     /// Also compute per-bin max, min and median over the averaged segments.
     public var statistics: Bool
+    /// Threads computing spectra (`ParallelWelchEstimator`); the result is the same bit for bit.
+    public var threads: Int = 1
+
+    /// How it is written and read: the threads are how it runs here, not what it measures.
+    enum CodingKeys: String, CodingKey { case fftSize, window, overlap, averages, statistics }
 
     public init(fftSize: Int = 1024, window: WindowKind = .hann, overlap: Double = 0.5, averages: Int = 4, statistics: Bool = true) {
         self.fftSize = fftSize
@@ -37,6 +42,9 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
         }
         guard averages >= 1, averages <= 4096 else {
             throw .invalidConfiguration(field: "--averages", problem: "\(averages) must be 1…4096")
+        }
+        guard (1...64).contains(threads) else {
+            throw .invalidConfiguration(field: "--threads", problem: "\(threads) must be 1…64")
         }
     }
 }

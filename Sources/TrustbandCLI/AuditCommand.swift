@@ -45,6 +45,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Sensor location recorded in evidence.")
     var location = ""
 
+    @Option(help: "Threads computing spectra (the result is the same bit for bit).")
+    var threads = 1
+
     func run() throws {
         try reportingErrors {
             let recording = try source.open(recording)
@@ -67,7 +70,10 @@ struct AuditCommand: ParsableCommand {
             guard hold >= 0, hold.isFinite, margin.isFinite else { throw UserFacingError(message: "--hold and --margin must be finite, --hold ≥ 0") }
             let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
             let holdNs = Int64((hold * 1e9).rounded())
-            let report = try Audit.run(grants: grantList, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: margin),
+            var detection = DetectionConfiguration()
+            detection.welch.threads = threads
+            try detection.welch.validate()
+            let report = try Audit.run(grants: grantList, detection: detection, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: margin),
                                        calibration: applied) { try RecordingSource(recording: recording) }
             if let key {
                 guard let evidenceDir else { throw UserFacingError(message: "--key needs --evidence-dir") }

@@ -32,6 +32,9 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Spectra an emission may go unseen and still continue (gaps within a packet).")
     var hang = 2
 
+    @Option(help: "Threads computing spectra (the result is the same bit for bit).")
+    var threads = 1
+
     @Flag(help: "Only the first stage: emissions as the spectra place them (no packets, no per-packet spectrum).")
     var noRefine = false
 
@@ -51,8 +54,9 @@ struct DetectCommand: ParsableCommand {
         try reportingErrors {
             let recording = try source.open(recording)
             try recording.checkIntegrity()
-            let welch = WelchConfiguration(fftSize: fft, window: try WindowKind(parsing: window), overlap: overlap, averages: averages,
+            var welch = WelchConfiguration(fftSize: fft, window: try WindowKind(parsing: window), overlap: overlap, averages: averages,
                                            statistics: false)
+            welch.threads = threads
             guard transmissionGap.isFinite, transmissionGap >= 0 else {
                 throw UserFacingError(message: "--transmission-gap: \(transmissionGap) must be a number of seconds ≥ 0")
             }
