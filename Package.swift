@@ -60,7 +60,10 @@ let package = Package(
         .target(
             name: "Spectrum",
             dependencies: ["CFFTW", "CSpectrumKernels", "Signal"],
-            swiftSettings: strictSettings
+            // Per-sample DSP state lives in final classes; the run-time exclusivity checks on
+            // their stored properties cost more than the arithmetic (measured: 13 % of detect).
+            // Static checks stay on.
+            swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(
             name: "Enforcement",

@@ -87,13 +87,33 @@ public final class EmissionTracker {
             levels.append(bins.reduce(0) { $0 + background.perBin[$1] } * factor)
             factors.append(factor)
         }
-        subbandClean = clean
+        subbandMask = clean.map { $0 ? 1 : 0 }
+        subbandHit = Array(repeating: false, count: levels.count)
         subbandFactors = factors
         subbandLevel = levels
     }
 
     private let subband: Int
-    private let subbandClean: [Bool]
+    /// 1 for a bin that counts in the subband sums, 0 for a persistent signal's.
+    private let subbandMask: [Float]
+    private var subbandHit: [Bool]
+
+    /// Σ p[k]·m[k] over `count` floats, sixteen at a time.
+    @inline(__always)
+    static func maskedSum(_ p: UnsafePointer<Float>, _ m: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var k = 0
+        while k + 16 <= count {
+            acc += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(m + k).loadUnaligned(as: SIMD16<Float>.self)
+            k += 16
+        }
+        var sum = acc.sum()
+        while k < count {
+            sum += p[k] * m[k]
+            k += 1
+        }
+        return sum
+    }
     private let subbandFactors: [Double]
     private let subbandLevel: [Double]
 
@@ -109,15 +129,23 @@ public final class EmissionTracker {
             for k in run { excess += Double(mean[k]) - background.perBin[k] }
             strongest = max(strongest, excess)
         }
-        var hit = [Bool](repeating: false, count: subbandLevel.count)
-        for g in subbandLevel.indices where subbandLevel[g].isFinite {
-            let noise = subbandLevel[g] / subbandFactors[g]
-            for r in 0..<spectrum.averages {
-                var sum = 0.0
-                for k in (g * subband)..<((g + 1) * subband) where subbandClean[k] { sum += Double(rows[r * n + k]) }
-                if sum > subbandLevel[g] && (sum - noise) * 100 >= strongest * Double(spectrum.averages) { hit[g] = true; break }
+        var any = false
+        subbandMask.withUnsafeBufferPointer { mask in
+            for g in subbandLevel.indices where subbandLevel[g].isFinite {
+                let noise = subbandLevel[g] / subbandFactors[g]
+                subbandHit[g] = false
+                for r in 0..<spectrum.averages {
+                    let sum = Double(Self.maskedSum(rows.baseAddress! + r * n + g * subband, mask.baseAddress! + g * subband, subband))
+                    if sum > subbandLevel[g] && (sum - noise) * 100 >= strongest * Double(spectrum.averages) {
+                        subbandHit[g] = true
+                        any = true
+                        break
+                    }
+                }
             }
         }
+        guard any else { return [] }
+        let hit = subbandHit
         var result: [ClosedRange<Int>] = []
         var g = 0
         while g < hit.count {

@@ -161,7 +161,8 @@ public enum OccupancyAnalysis {
     /// ends as the stream's length.
     public static func spectra<S: IQSource>(of source: S, welch: WelchConfiguration, samples: inout Int64,
                                             _ body: (PowerSpectrum) -> Void) throws {
-        let buffer = IQBuffer(capacity: 1 << 16)
+        // Threads share the spectra of a block: a larger block pays for waking them.
+        let buffer = IQBuffer(capacity: welch.threads > 1 ? ParallelWelchEstimator.preferredBlock : 1 << 16)
         if welch.threads > 1 {
             let estimator = try ParallelWelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate, threads: welch.threads,
                                                        blockCapacity: buffer.capacity)

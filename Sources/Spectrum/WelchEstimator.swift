@@ -25,6 +25,7 @@ public final class WelchEstimator {
     private var stagingStart: Int64 = 0
     private var segmentsDone = 0
     private let sorter: SortingNetwork
+    /// Shared by every spectrum this estimator finishes (one thread at a time uses an estimator).
     private let sortScratch: UnsafeMutablePointer<Float>
     private var timeAnchor: (time: Timestamp, index: Int64)?
     private var pendingDiscontinuity = false
@@ -118,27 +119,45 @@ public final class WelchEstimator {
     /// Transforms, windows and accumulates one segment; completes a spectrum every `averages`.
     private func analyse<E: Error>(_ segment: UnsafePointer<IQ>, startingAt index: Int64,
                                    _ body: (PowerSpectrum) throws(E) -> Void) throws(E) {
-        let n = size, half = n / 2
-        plan.execute(from: UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self))
-        let bins = plan.output
-        windowing.wrap(bins, count: n)
-        let first = segmentsDone == 0
-        if first { spectrum.startSample = index }
-        let row = spectrum.segmentStorage(segmentsDone), sum = spectrum.meanStorage
-        // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
-        windowing.power(bins + 2 * (n - half), count: half, into: row, sum: sum, first: first)
-        windowing.power(bins, count: n - half, into: row + half, sum: sum + half, first: first)
-        if configuration.statistics { accumulateExtremes(row, first: first) }
+        accumulate(segment, startingAt: index, segment: segmentsDone, into: spectrum)
         segmentsDone += 1
         guard segmentsDone == configuration.averages else { return }
-        finishSpectrum(lastSegmentStart: index)
+        finishSpectrum(spectrum, lastSegmentStart: index, discontinuity: pendingDiscontinuity, anchor: timeAnchor)
         try body(spectrum)
         segmentsDone = 0
         pendingDiscontinuity = false
     }
 
+    /// Segment `r` of a spectrum: transform, window, |X|², into row r and the running sum.
+    private func accumulate(_ segment: UnsafePointer<IQ>, startingAt index: Int64, segment r: Int, into target: PowerSpectrum) {
+        let n = size, half = n / 2
+        plan.execute(from: UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self))
+        let bins = plan.output
+        windowing.wrap(bins, count: n)
+        let first = r == 0
+        if first { target.startSample = index }
+        let row = target.segmentStorage(r), sum = target.meanStorage
+        // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
+        windowing.power(bins + 2 * (n - half), count: half, into: row, sum: sum, first: first)
+        windowing.power(bins, count: n - half, into: row + half, sum: sum + half, first: first)
+        if configuration.statistics { accumulateExtremes(row, first: first, into: target) }
+    }
+
+    /// One whole spectrum from `spectrumSpan` contiguous samples starting at stream index
+    /// `index`, into `target`: the same arithmetic, in the same order, as a spectrum streamed
+    /// through `process` (`ParallelWelchEstimator` runs this on several threads, one
+    /// estimator each). Leaves the streaming state alone.
+    func spectrum(from samples: UnsafePointer<IQ>, startingAt index: Int64, into target: PowerSpectrum,
+                  discontinuity: Bool, anchor: (time: Timestamp, index: Int64)?, centerFrequency: Double?) {
+        for r in 0..<configuration.averages {
+            accumulate(samples + r * hop, startingAt: index + Int64(r * hop), segment: r, into: target)
+        }
+        target.centerFrequency = centerFrequency
+        finishSpectrum(target, lastSegmentStart: index + Int64((configuration.averages - 1) * hop), discontinuity: discontinuity, anchor: anchor)
+    }
+
     /// Folds a segment's periodogram into the running maximum and minimum.
-    private func accumulateExtremes(_ row: UnsafeMutablePointer<Float>, first: Bool) {
+    private func accumulateExtremes(_ row: UnsafeMutablePointer<Float>, first: Bool, into spectrum: PowerSpectrum) {
         let n = size, high = spectrum.maximumStorage, low = spectrum.minimumStorage
         if first {
             high.update(from: row, count: n)
@@ -148,11 +167,12 @@ public final class WelchEstimator {
         }
     }
 
-    private func finishSpectrum(lastSegmentStart: Int64) {
+    private func finishSpectrum(_ spectrum: PowerSpectrum, lastSegmentStart: Int64, discontinuity: Bool,
+                                anchor: (time: Timestamp, index: Int64)?) {
         let k = configuration.averages, n = size
         spectrum.endSample = lastSegmentStart + Int64(n)
-        spectrum.discontinuity = pendingDiscontinuity
-        spectrum.time = timeAnchor.map {
+        spectrum.discontinuity = discontinuity
+        spectrum.time = anchor.map {
             $0.time.advanced(bySamples: spectrum.startSample - $0.index, sampleRate: spectrum.sampleRate)
         }
         let mean = spectrum.meanStorage

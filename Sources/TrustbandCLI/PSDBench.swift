@@ -111,10 +111,12 @@ struct PSDBench: ParsableCommand {
                     inMemoryEstimator.process(UnsafeBufferPointer(x), info: whole) { _ in }
                 }),
             ]
-            let parallelEstimator = try ParallelWelchEstimator(configuration: welch(false), sampleRate: 1e6, threads: threads)
+            let parallelEstimator = try ParallelWelchEstimator(configuration: welch(false), sampleRate: 1e6, threads: threads,
+                                                               blockCapacity: ParallelWelchEstimator.preferredBlock)
+            let parallelBuffer = IQBuffer(capacity: ParallelWelchEstimator.preferredBlock)
             let parallel = try Timing.measure(repeats: options.repeats) {
                 parallelEstimator.reset()
-                let buffer = IQBuffer(capacity: 1 << 16)
+                let buffer = parallelBuffer
                 let source = try RecordingSource(recording: recording)
                 while let info = try source.read(into: buffer) {
                     parallelEstimator.process(UnsafeBufferPointer(buffer.samples), info: info) { _ in }
