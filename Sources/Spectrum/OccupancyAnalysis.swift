@@ -161,17 +161,15 @@ public enum OccupancyAnalysis {
     /// ends as the stream's length.
     public static func spectra<S: IQSource>(of source: S, welch: WelchConfiguration, samples: inout Int64,
                                             _ body: (PowerSpectrum) -> Void) throws {
-        // Threads share the spectra of a block: a larger block pays for waking them.
-        let buffer = IQBuffer(capacity: welch.threads > 1 ? ParallelWelchEstimator.preferredBlock : 1 << 16)
         if welch.threads > 1 {
+            // Threads share the spectra of a block (a large one pays for waking them), while this
+            // thread reads the next block and hands on the previous one's.
             let estimator = try ParallelWelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate, threads: welch.threads,
-                                                       blockCapacity: buffer.capacity)
-            while let info = try source.read(into: buffer) {
-                samples = info.sampleIndex + Int64(info.count)
-                estimator.process(UnsafeBufferPointer(buffer.samples), info: info, body)
-            }
+                                                       blockCapacity: ParallelWelchEstimator.preferredBlock)
+            samples = try estimator.run(source: source, body)
             return
         }
+        let buffer = IQBuffer(capacity: 1 << 16)
         let estimator = try WelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate)
         while let info = try source.read(into: buffer) {
             samples = info.sampleIndex + Int64(info.count)

@@ -113,14 +113,9 @@ struct PSDBench: ParsableCommand {
             ]
             let parallelEstimator = try ParallelWelchEstimator(configuration: welch(false), sampleRate: 1e6, threads: threads,
                                                                blockCapacity: ParallelWelchEstimator.preferredBlock)
-            let parallelBuffer = IQBuffer(capacity: ParallelWelchEstimator.preferredBlock)
             let parallel = try Timing.measure(repeats: options.repeats) {
                 parallelEstimator.reset()
-                let buffer = parallelBuffer
-                let source = try RecordingSource(recording: recording)
-                while let info = try source.read(into: buffer) {
-                    parallelEstimator.process(UnsafeBufferPointer(buffer.samples), info: info) { _ in }
-                }
+                _ = try parallelEstimator.run(source: try RecordingSource(recording: recording)) { _ in }
             }
             var grand = [Double](repeating: 0, count: fft)
             var produced = 0

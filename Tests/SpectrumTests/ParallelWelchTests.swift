@@ -51,6 +51,31 @@ struct ParallelWelchTests {
         #expect(reference.filter(\.discontinuity).count == 1)
     }
 
+    @Test("run(source:), which reads while the threads transform, gives the same spectra as one thread", arguments: [2, 3])
+    func pipelined(threads: Int) throws {
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.7, seed: 5, noiseDbfs: -50,
+                                   emitters: [.init(kind: .ook, offsetHz: 1e5, powerDbfs: -30, startS: 0.01, symbolRate: 5000, bits: 40, repeats: 5,
+                                                    repeatGapS: 0.01)])
+        let configuration = WelchConfiguration(fftSize: 512, window: .hann, overlap: 0.5, averages: 4, statistics: false)
+        func capture(_ s: PowerSpectrum) -> Captured {
+            Captured(start: s.startSample, end: s.endSample, discontinuity: s.discontinuity, time: s.time,
+                     bits: (Array(s.mean) + Array(s.segments)).map(\.bitPattern))
+        }
+        var reference: [Captured] = []
+        var samples: Int64 = 0
+        var single = configuration
+        single.threads = 1
+        try OccupancyAnalysis.spectra(of: try SyntheticSource(scene: scene), welch: single, samples: &samples) { reference.append(capture($0)) }
+        let parallel = try ParallelWelchEstimator(configuration: configuration, sampleRate: 1e6, threads: threads, blockCapacity: 50_000)
+        var got: [Captured] = []
+        let length = try parallel.run(source: try SyntheticSource(scene: scene)) { got.append(capture($0)) }
+        #expect(length == samples)
+        #expect(reference.count > 600)
+        #expect(got.count == reference.count)
+        let firstDifference = zip(got, reference).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstDifference == nil, "spectrum \(firstDifference ?? -1) differs")
+    }
+
     @Test("A thread count outside 1…64 is refused naming --threads")
     func badThreads() {
         #expect(throws: SpectrumError.self) { try ParallelWelchEstimator(configuration: WelchConfiguration(), sampleRate: 1e6, threads: 0) }
