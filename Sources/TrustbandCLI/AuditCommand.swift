@@ -45,8 +45,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Sensor location recorded in evidence.")
     var location = ""
 
-    @Option(help: "Threads computing spectra (the result is the same bit for bit).")
-    var threads = 1
+    @Option(help: "Threads computing spectra (default: one per core, at most 4; the result is the same bit for bit).")
+    var threads = WelchConfiguration.defaultThreads
 
     func run() throws {
         try reportingErrors {

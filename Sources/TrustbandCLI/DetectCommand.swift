@@ -32,8 +32,8 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Spectra an emission may go unseen and still continue (gaps within a packet).")
     var hang = 2
 
-    @Option(help: "Threads computing spectra (the result is the same bit for bit).")
-    var threads = 1
+    @Option(help: "Threads computing spectra (default: one per core, at most 4; the result is the same bit for bit).")
+    var threads = WelchConfiguration.defaultThreads
 
     @Flag(help: "Only the first stage: emissions as the spectra place them (no packets, no per-packet spectrum).")
     var noRefine = false
