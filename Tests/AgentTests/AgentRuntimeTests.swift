@@ -123,6 +123,7 @@ struct AgentRuntimeTests {
             ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": []}, \"data_dir\": \"d\"}", "ledger.nodes"),
             ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"ftp://x\"]}, \"data_dir\": \"d\"}", "ledger.nodes[0]"),
             ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"detector\": {\"fft\": 1000}}", "detector.fft"),
+            ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"detector\": {\"threads\": 0}}", "detector.threads"),
             ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\", \"http\": {\"listen\": \"nowhere\"}}", "http.listen"),
             ("{\"sensor\": {\"account\": 5, \"key\": \"k\"}, \"source\": {\"recording\": \"r\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "sensor.account"),
             ("{\"sensor\": {\"account\": \"s\", \"key\": \"k\"}, \"source\": {\"recording\": \"r\", \"format\": \"cu9\"}, \"ledger\": {\"genesis\": \"g\", \"nodes\": [\"http://a\"]}, \"data_dir\": \"d\"}", "source.format"),
