@@ -2,7 +2,6 @@ import Consensus
 import Foundation
 import Ledger
 import Signal
-import Spectrum
 
 /// What `trustband agent --config FILE` runs: a JSON file (example in `deploy/agent.example.json`),
 /// with `TRUSTBAND_AGENT_*` environment overrides. Paths are relative to the file. Every error
@@ -34,7 +33,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var pfa: Double
     /// Threads computing spectra (`detector.threads`; default: one per core, at most 4). The
     /// spectra are the same bit for bit whatever the count.
-    public var threads: Int = WelchConfiguration.defaultThreads
+    public var threads: Int = AgentConfiguration.defaultThreads
+
+    /// One thread per core, at most 4: what the agent, `detect` and `audit` use unless told (the
+    /// machine is read here, at the edge; the spectra do not depend on it).
+    public static var defaultThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
     /// Outbox and evidence bundles live here.
     public var dataDir: String
     public var evidenceQuotaBytes: Int64
@@ -209,7 +212,7 @@ struct AgentConfigurationFile: Decodable {
             device: live,
             grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes, genesis: ledger.genesis,
             holdSeconds: detector?.holdS ?? 0.05, marginDB: detector?.marginDB ?? 0.5, fftSize: detector?.fft ?? 1024, pfa: detector?.pfa ?? 1e-3,
-            threads: detector?.threads ?? WelchConfiguration.defaultThreads,
+            threads: detector?.threads ?? AgentConfiguration.defaultThreads,
             dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",
             pollMs: delivery?.pollMs ?? 200, backoffInitialMs: delivery?.backoffInitialMs ?? 500, backoffMaximumMs: delivery?.backoffMaxMs ?? 30_000)
     }

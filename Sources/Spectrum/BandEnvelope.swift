@@ -90,8 +90,7 @@ public final class BandEnvelope {
                 referenceSamples: Int = 0) {
         self.offsetHz = offsetHz
         self.sampleRate = sampleRate
-        // CIC-3's −3 dB points are ±0.26 × rate / L from its centre: a pass band as wide as the band.
-        let l = max(1, Int((0.52 * sampleRate / max(widthHz, 1)).rounded()))
+        let l = Self.filterLength(sampleRate: sampleRate, widthHz: widthHz)
         length = l
         smoothing = max(2, 2 * l)
         delay = (3 * (l - 1) + (smoothing - 1)) / 2
@@ -171,6 +170,12 @@ public final class BandEnvelope {
         finish()
         position = -2
         holdingWindow = referenceSamples > 0 && length <= Int64(Self.heldWindowLimit)
+    }
+
+    /// L for a band `widthHz` wide: CIC-3's −3 dB points are ±0.26 × rate / L from its centre,
+    /// so this pass band is as wide as the band.
+    public static func filterLength(sampleRate: Double, widthHz: Double) -> Int {
+        max(1, Int((0.52 * sampleRate / max(widthHz, 1)).rounded()))
     }
 
     /// Ends the current run (end of a window or of the stream).

@@ -55,7 +55,7 @@ enum BurstRefinement {
             let width = max(channels[c].highHz - channels[c].lowHz, channels[c].filterWidth)
             let bins = bins(channels[c].lowHz, channels[c].highHz, context)
             let noise = bins.map { context.background.perBin[$0] }.reduce(0, +) / Double(bins.count) * Double(context.fftSize)
-            let length = max(1, Int((0.52 * context.sampleRate / max(width, 1)).rounded()))
+            let length = BandEnvelope.filterLength(sampleRate: context.sampleRate, widthHz: width)
             let pad = Int64(max(context.spectrumSpan, 12 * length))
             let envelope = BandEnvelope(offsetHz: (channels[c].lowHz + channels[c].highHz) / 2 - context.centre, widthHz: width,
                                         sampleRate: context.sampleRate, noisePerSample: noise, samplePfa: configuration.samplePfa,

@@ -1,5 +1,3 @@
-import Foundation
-
 /// How to estimate a power spectrum: Welch's method (1967) of averaged, windowed, overlapping
 /// periodograms.
 public struct WelchConfiguration: Sendable, Equatable, Codable {
@@ -14,9 +12,6 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
     public var statistics: Bool
     /// Threads computing spectra (`ParallelWelchEstimator`); the result is the same bit for bit.
     public var threads: Int = 1
-
-    /// One thread per core, at most 4: what `detect`, `audit` and the agent use unless told.
-    public static var defaultThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
     /// How it is written and read: the threads are how it runs here, not what it measures.
     enum CodingKeys: String, CodingKey { case fftSize, window, overlap, averages, statistics }

@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Enforcement
 import Evidence
@@ -46,7 +47,7 @@ struct AuditCommand: ParsableCommand {
     var location = ""
 
     @Option(help: "Threads computing spectra (default: one per core, at most 4; the result is the same bit for bit).")
-    var threads = WelchConfiguration.defaultThreads
+    var threads = AgentConfiguration.defaultThreads
 
     func run() throws {
         try reportingErrors {

@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Foundation
 import Signal
@@ -33,7 +34,7 @@ struct DetectCommand: ParsableCommand {
     var hang = 2
 
     @Option(help: "Threads computing spectra (default: one per core, at most 4; the result is the same bit for bit).")
-    var threads = WelchConfiguration.defaultThreads
+    var threads = AgentConfiguration.defaultThreads
 
     @Flag(help: "Only the first stage: emissions as the spectra place them (no packets, no per-packet spectrum).")
     var noRefine = false

@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Foundation
 import Logging
@@ -82,7 +83,7 @@ struct SweepBench: ParsableCommand {
                 }
             }
             // The same on every core (soapy_power, too, computes its spectra on a pool of threads).
-            let threads = WelchConfiguration.defaultThreads
+            let threads = AgentConfiguration.defaultThreads
             let parallelEstimator = try ParallelWelchEstimator(configuration: welch, sampleRate: rate, threads: threads)
             var parallelRead: Int64 = 0
             let parallelTimes = try Timing.measure(repeats: options.repeats) {
