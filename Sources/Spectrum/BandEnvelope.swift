@@ -199,7 +199,8 @@ public final class BandEnvelope {
             }
         } else if e > onFactor * reference {
             current = (n, e, 1)
-            startContext = history.ordered()
+            startContext.removeAll(keepingCapacity: true)
+            history.appendOrdered(to: &startContext)
             startContext.append(e)
         }
     }
@@ -245,10 +246,14 @@ public final class BandEnvelope {
         let head = median(blockMeans(pending.prefix(referenceSamples)))
         let tail = holdingWindow && pending.count >= 2 * referenceSamples ? median(blockMeans(pending.suffix(referenceSamples))) : nil
         if let quietest = [head, tail].compactMap({ $0 }).min() { reference = quietest }
-        let replay = pending, first = pendingStart
-        pending.removeAll(keepingCapacity: true)
+        // Replayed from a buffer swapped out (not copied: a held window is up to 4 Mi values).
+        var replay: [Float] = []
+        swap(&replay, &pending)
+        let first = pendingStart
         holdingWindow = false
         for (k, e) in replay.enumerated() { detect(first + Int64(k), Double(e)) }
+        replay.removeAll(keepingCapacity: true)
+        swap(&replay, &pending)
     }
 
     private func close(_ run: (start: Int64, sum: Double, count: Int), end: Int64) {
@@ -299,8 +304,11 @@ struct Ring<T> {
         return old
     }
 
-    /// The values, oldest first.
-    func ordered() -> [T] { Array(storage[head...] + storage[..<head]) }
+    /// Appends the values, oldest first.
+    func appendOrdered(to array: inout [T]) {
+        array.append(contentsOf: storage[head...])
+        array.append(contentsOf: storage[..<head])
+    }
 
     mutating func reset() {
         for i in storage.indices { storage[i] = zero }

@@ -20,7 +20,7 @@ public struct RefinementConfiguration: Sendable, Equatable {
 /// packets located to the sample and measured from their own spectrum.
 ///
 /// 1. Emissions whose −10 dB bands overlap form a **channel**; each channel watches windows of
-///    the stream around its emissions (one spectrum span either side).
+///    the stream around its emissions (a spectrum span, or 12 filter lengths if longer, either side).
 /// 2. A third pass runs each channel's `BandEnvelope` over its windows: on-runs at the sample
 ///    rate (seeking past what no window needs when the source can seek).
 /// 3. `PacketRule` turns a channel's runs into packets, and packets into transmissions.

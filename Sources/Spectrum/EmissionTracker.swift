@@ -77,7 +77,7 @@ public final class EmissionTracker {
         // Bins of persistent signals (6 dB over the floor) stay out of the sums: a carrier that
         // never stops fluctuates more than noise, and is not a burst.
         let clean = background.perBin.map { $0 < 4 * background.floor }
-        let width = min(g, fftSize)
+        let width = subband
         var levels: [Double] = [], factors: [Double] = []
         for start in stride(from: 0, to: fftSize - width + 1, by: width) {
             let bins = (start..<(start + width)).filter { clean[$0] }

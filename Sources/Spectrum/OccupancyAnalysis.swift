@@ -162,8 +162,8 @@ public enum OccupancyAnalysis {
     public static func spectra<S: IQSource>(of source: S, welch: WelchConfiguration, samples: inout Int64,
                                             _ body: (PowerSpectrum) -> Void) throws {
         if welch.threads > 1 {
-            // Threads share the spectra of a block (a large one pays for waking them), while this
-            // thread reads the next block and hands on the previous one's.
+            // Each worker transforms whole blocks in turn, while this thread reads the next ones and
+            // hands on the spectra in order.
             let estimator = try ParallelWelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate, threads: welch.threads,
                                                        blockCapacity: ParallelWelchEstimator.preferredBlock)
             samples = try estimator.run(source: source, body)

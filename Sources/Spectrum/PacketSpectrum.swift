@@ -8,9 +8,13 @@ import Signal
 final class PacketSpectrumAccumulator {
     let packet: Range<Int64>
     let segmentLength: Int
-    private let starts: [Int64]
-    private var buffers: [Int: [IQ]] = [:]
-    private var filled: [Int: Int] = [:]
+    /// Segments, evenly spread over the packet (half-overlapped unless there are too many).
+    private let count: Int
+    private let room: Int64
+    /// Segments being gathered (index, samples so far), in order of start; emptied buffers are
+    /// kept for the next segments (at most three are open at once).
+    private var open: [(index: Int, samples: [IQ])] = []
+    private var spare: [[IQ]] = []
     private(set) var sum: [Double]
     private(set) var segments = 0
     private var next = 0
@@ -24,34 +28,39 @@ final class PacketSpectrumAccumulator {
         self.packet = packet
         let length = Int(min(Int64(fftSize), Int64(packet.count)))
         segmentLength = length
-        let room = Int64(packet.count) - Int64(length)
-        let count = room <= 0 ? 1 : min(Self.maximumSegments, Int(room / Int64(max(1, length / 2))) + 1)
-        starts = (0..<count).map { i in packet.lowerBound + (count == 1 ? 0 : room * Int64(i) / Int64(count - 1)) }
+        room = Int64(packet.count) - Int64(length)
+        count = room <= 0 ? 1 : min(Self.maximumSegments, Int(room / Int64(max(1, length / 2))) + 1)
         sum = [Double](repeating: 0, count: fftSize)
     }
 
-    var isComplete: Bool { next >= starts.count && buffers.isEmpty }
+    private func start(_ i: Int) -> Int64 {
+        packet.lowerBound + (count == 1 ? 0 : room * Int64(i) / Int64(count - 1))
+    }
+
+    var isComplete: Bool { next >= count && open.isEmpty }
 
     /// Takes the samples of a block (first at stream index `first`); transforms every segment it completes.
     func add(_ samples: UnsafeBufferPointer<IQ>, first: Int64, plan: FFTPlan, window: [Float], sumOfSquares: Double) {
         let end = first + Int64(samples.count)
-        while next < starts.count, starts[next] < end {
-            buffers[next] = []
-            buffers[next]!.reserveCapacity(segmentLength)
-            filled[next] = 0
+        while next < count, start(next) < end {
+            var buffer = spare.popLast() ?? []
+            buffer.reserveCapacity(segmentLength)
+            open.append((next, buffer))
             next += 1
         }
-        for index in buffers.keys.sorted() {
-            let segmentStart = starts[index] + Int64(filled[index]!)
-            let segmentEnd = starts[index] + Int64(segmentLength)
+        var k = 0
+        while k < open.count {
+            let segmentStart = start(open[k].index) + Int64(open[k].samples.count)
+            let segmentEnd = start(open[k].index) + Int64(segmentLength)
             let from = max(first, segmentStart), to = min(end, segmentEnd)
-            guard from < to else { continue }
-            buffers[index]!.append(contentsOf: samples[Int(from - first)..<Int(to - first)])
-            filled[index]! += Int(to - from)
-            if filled[index]! == segmentLength {
-                transform(buffers[index]!, plan: plan, window: window, sumOfSquares: sumOfSquares)
-                buffers[index] = nil
-                filled[index] = nil
+            if from < to { open[k].samples.append(contentsOf: samples[Int(from - first)..<Int(to - first)]) }
+            if open[k].samples.count == segmentLength {
+                var done = open.remove(at: k).samples
+                transform(done, plan: plan, window: window, sumOfSquares: sumOfSquares)
+                done.removeAll(keepingCapacity: true)
+                spare.append(done)
+            } else {
+                k += 1
             }
         }
     }
