@@ -163,7 +163,7 @@ let package = Package(
                                                           .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Evidence", "Signal", "TestSupport",
-                                                        .product(name: "Crypto", package: "swift-crypto")],
+                                                        .product(name: "Crypto", package: "swift-crypto"), .product(name: "HashTreeCollections", package: "swift-collections")],
                     exclude: ["Oracles"],
                     swiftSettings: strictSettings),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger", "Signal", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSettings),

@@ -50,12 +50,16 @@ public struct Offer: Sendable, Equatable, Codable {
     public var terms: OfferRequest
     /// Hz from the bottom of the band already granted.
     public var grantedHz: Int64 = 0
+    /// Hz from the top of the band minted as tokens (out of the distribution rounds).
+    public var tokenizedHz: Int64 = 0
     /// The deposit has been unlocked (the offer ended).
     public var released = false
 
     public subscript<T>(dynamicMember path: KeyPath<OfferRequest, T>) -> T { terms[keyPath: path] }
 
     public var bandwidthHz: Int64 { terms.frequencyHighHz - terms.frequencyLowHz }
+    /// Hz neither granted nor minted.
+    public var freeHz: Int64 { bandwidthHz - grantedHz - tokenizedHz }
 }
 
 /// The rules a grant carries to the sensing agent (the enforcement grant fields).

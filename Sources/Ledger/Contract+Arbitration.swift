@@ -29,8 +29,7 @@ extension Contract {
         }
         let recordID = record.id
         guard evidence[recordID] == nil else { throw .duplicateEvidence(recordID: recordID) }
-        guard let g = grantIndex[record.grantID] else { throw .unknownGrant(record.grantID) }
-        let grant = grants[g]
+        guard let grant = right(record.grantID) else { throw .unknownGrant(record.grantID) }
         guard timeNs <= grant.endNs + parameters.evidenceGraceNs else { throw .expiredGrant(grant: grant.id, endedNs: grant.endNs) }
         let kinds = ["power", "frequency", "time", "degradation"]
         guard kinds.contains(record.kind) else { throw .invalidEvidence(problem: "kind \(record.kind) is not one of \(kinds.joined(separator: ", "))") }
@@ -53,6 +52,7 @@ extension Contract {
                                      harmedParty: record.kind == "degradation" ? grant.holder : grant.mno))
         chains.openCases.append(cases.count - 1)
         caseChanged(cases.count - 1)
+        freezeForCase(rightID: grant.id, until: height + parameters.arbitrationBlocks)
         addEvidence(recordID, case: recordID)
         return ["case \(recordID.prefix(12)) opened: \(record.kind) (\(record.rule)) in \(grant.id) against \(suspect), reported by \(account.id); "
                 + "\(validators.count) validators vote until height \(height + parameters.arbitrationBlocks)"]
@@ -79,12 +79,13 @@ extension Contract {
 
     private mutating func convict(_ c: Int) -> [String] {
         let suspect = cases[c].suspect, reporter = cases[c].reporter, harmed = cases[c].harmedParty
-        let penalty = min(parameters.penaltyFee, max(0, accounts[suspect]!.deposit))
+        let fromCollateral = takeCollateral(rightID: cases[c].grantID, suspect: suspect, amount: parameters.penaltyFee)
+        let penalty = fromCollateral + min(parameters.penaltyFee - fromCollateral, max(0, accounts[suspect]!.deposit))
         let toReporter = penalty * parameters.reporterSharePermille / 1000, toHarmed = penalty - toReporter
-        accounts[suspect]!.deposit -= penalty
+        accounts[suspect]!.deposit -= penalty - fromCollateral
         accounts[reporter]!.balance += toReporter
         if accounts[harmed] != nil { accounts[harmed]!.balance += toHarmed } else { treasury += toHarmed }
-        let period = grants[grantIndex[cases[c].grantID]!].period
+        let period = right(cases[c].grantID)?.period ?? self.period
         if !accounts[suspect]!.violationPeriods.contains(period) {
             accounts[suspect]!.violationPeriods.append(period)
             accounts[suspect]!.violationPeriods.sort()
@@ -97,8 +98,9 @@ extension Contract {
         cases[c].paidToReporter = toReporter
         cases[c].paidToHarmed = toHarmed
         caseDecided(c)
-        return ["case \(cases[c].id.prefix(12)): GUILTY; \(suspect) loses \(penalty) (\(toReporter) to \(reporter), \(toHarmed) to \(harmed)); "
-                + "trust \(Milli(before)) → \(Milli(accounts[suspect]!.trustMilli))"]
+        return ["case \(cases[c].id.prefix(12)): GUILTY; \(suspect) loses \(penalty) ("
+                + (fromCollateral > 0 ? "\(fromCollateral) of it from lease collateral; " : "") + "\(toReporter) to \(reporter), \(toHarmed) to \(harmed)); trust \(Milli(before)) → \(Milli(accounts[suspect]!.trustMilli))"]
+            + (tokens.isEmpty ? [] : sanctionHolder(suspect))
     }
 
     private mutating func acquit(_ c: Int) -> [String] {

@@ -92,7 +92,7 @@ extension Contract {
                 let start = d.startNs == 0 ? offer.startNs : d.startNs
                 let (end, overflow) = start.addingReportingOverflow(d.durationNs)
                 guard !offer.released, offer.area == d.area, !overflow, start >= offer.startNs, end <= offer.endNs, end > timeNs else { continue }
-                let take = min(wanted, offer.bandwidthHz - offer.grantedHz,
+                let take = min(wanted, offer.freeHz,
                                Self.affordableHz(tokens: budget, ns: d.durationNs, priceMilli: offer.unitPriceMilli))
                 guard take > 0 else { continue }
                 let price = Self.cost(hz: take, ns: d.durationNs, priceMilli: offer.unitPriceMilli)

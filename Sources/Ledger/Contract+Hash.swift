@@ -11,7 +11,7 @@ extension Contract {
     public var canonicalState: [UInt8] {
         var w = CanonicalWriter()
         for b in "TBST".utf8 { w.u8(b) }
-        w.u16(2)
+        w.u16(3)
         for v in [height, timeNs, period, treasury, genesisSupply] { w.i64(v) }
         w.u64(UInt64(accounts.count))
         for id in accounts.keys.sorted() {
@@ -29,7 +29,7 @@ extension Contract {
         w.u64(UInt64(offers.count))
         for o in offers {
             w.string(o.id); w.string(o.mno); w.string(o.area)
-            for v in [o.frequencyLowHz, o.frequencyHighHz, o.startNs, o.endNs, o.unitPriceMilli, o.deposit, o.grantedHz] { w.i64(v) }
+            for v in [o.frequencyLowHz, o.frequencyHighHz, o.startNs, o.endNs, o.unitPriceMilli, o.deposit, o.grantedHz, o.tokenizedHz] { w.i64(v) }
             w.bool(o.released)
             Self.write(o.rules, &w)
         }
@@ -60,6 +60,24 @@ extension Contract {
             w.u64(UInt64(counts.count))
             for id in counts.keys.sorted() { w.string(id); w.i64(counts[id]!) }
         }
+        // Tokens and bids change in place: each one's SHA-256, in id order.
+        w.u64(UInt64(tokens.count))
+        for id in tokens.keys.sorted() {
+            var t = CanonicalWriter()
+            Self.write(tokens[id]!, &t)
+            w.data(Array(SHA256.hash(data: t.bytes)))
+        }
+        w.u64(UInt64(bids.count))
+        for id in bids.keys.sorted() {
+            var b = CanonicalWriter()
+            Self.write(bids[id]!, &b)
+            w.data(Array(SHA256.hash(data: b.bytes)))
+        }
+        for (count, chain) in [(usedTokenOrder.count, chains.tokenIDs), (trades.count, chains.trades)] {
+            w.u64(UInt64(count))
+            w.data(chain.digest)
+        }
+        w.i64(orderSequence)
         return w.bytes
     }
 
@@ -114,6 +132,18 @@ extension Contract {
             throw .malformed(problem: "snapshot's decision order does not match its decided cases")
         }
         for c in decisionOrder { rebuilt.decidedCases.add { Self.write(cases[c], &$0) } }
+        guard usedTokenOrder.count == usedTokenIDs.count, TreeSet(usedTokenOrder) == usedTokenIDs,
+              tokens.keys.allSatisfy({ usedTokenIDs.contains($0) }) else {
+            throw .malformed(problem: "snapshot's token ids do not match its tokens")
+        }
+        for id in usedTokenOrder { rebuilt.tokenIDs.add(Array(id.utf8)) }
+        for t in trades { rebuilt.trades.add { Self.write(t, &$0) } }
+        market = MarketIndex()
+        for (id, t) in tokens.sorted(by: { ($0.value.ask?.sequence ?? 0) < ($1.value.ask?.sequence ?? 0) }) {
+            if let ask = t.ask { market.asks[Self.product(of: t, leaseEndNs: ask.leaseEndNs).bookKey(ask.mode), default: []].append(id) }
+            if t.lease != nil { market.insertLeased(id) }
+        }
+        for bid in bids.values.sorted(by: { $0.sequence < $1.sequence }) { market.bids[bid.product.bookKey(bid.mode), default: []].append(bid.id) }
         rebuilt.openCases = cases.indices.filter { cases[$0].verdict == .open }
         // Corroborations are hashed through the evidence chain: they must be exactly its records.
         var corroborations = [[String]](repeating: [], count: cases.count)
@@ -155,6 +185,36 @@ extension Contract {
             w.string(e.demandID); w.string(e.user)
             for v in [e.rank, e.trustMilli, e.priorityNano, e.servedOrder, e.grantedHz, e.paid, e.refunded] { w.i64(v) }
         }
+    }
+
+    static func write(_ t: SpectrumToken, _ w: inout CanonicalWriter) {
+        for s in [t.id, t.mno, t.offerID, t.owner, t.area] { w.string(s) }
+        for v in [t.frequencyLowHz, t.frequencyHighHz, t.startNs, t.endNs, t.frozenUntilHeight, t.lastSaleHeight] { w.i64(v) }
+        write(t.rules, &w)
+        w.optional(t.lastPriceMilli)
+        w.string(t.lastSeller ?? "")
+        w.bool(t.lease != nil)
+        if let l = t.lease {
+            w.string(l.lessee)
+            for v in [l.startNs, l.endNs, l.rent, l.paid, l.collateral] { w.i64(v) }
+            w.bool(l.streamed)
+        }
+        w.bool(t.ask != nil)
+        if let a = t.ask {
+            w.i64(a.priceMilli); w.u8(a.mode.code); w.optional(a.leaseEndNs); w.bool(a.streamed); w.i64(a.sequence); w.bool(a.forced)
+        }
+    }
+
+    static func write(_ b: Bid, _ w: inout CanonicalWriter) {
+        for s in [b.id, b.bidder, b.product.area] { w.string(s) }
+        for v in [b.product.frequencyLowHz, b.product.frequencyHighHz, b.product.startNs, b.product.endNs, b.maxPriceMilli, b.escrow, b.sequence] { w.i64(v) }
+        w.u8(b.mode.code); w.bool(b.streamed)
+    }
+
+    static func write(_ t: Trade, _ w: inout CanonicalWriter) {
+        for s in [t.tokenID, t.seller, t.buyer] { w.string(s) }
+        for v in [t.height, t.priceMilli, t.value] { w.i64(v) }
+        w.u8(t.mode.code); w.bool(t.wash)
     }
 
     static func write(_ r: UsageRules, _ w: inout CanonicalWriter) {

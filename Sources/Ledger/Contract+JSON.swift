@@ -35,11 +35,16 @@ extension Contract {
         }
         // Each grant in the enforcement grant-file format (`trustband audit --grants` reads it),
         // with where it came from.
-        let grantList: [JSONValue] = grants.map { g in
+        let grantList: [JSONValue] = enforceableGrants.map { g in
             guard case .object(let file) = GrantFile.encode([g.enforcementGrant]), case .array(let items) = file["grants"],
                   case .object(var o) = items.first else { return .null }
             o["offer"] = .string(g.offerID)
-            o["demand"] = .string(g.demandID)
+            if let token = tokens[g.id] {
+                o["token"] = .bool(true)
+                o["owner"] = .string(token.owner)
+            } else {
+                o["demand"] = .string(g.demandID)
+            }
             o["period"] = .integer(g.period)
             o["area"] = .string(g.area)
             o["price_paid"] = .integer(g.pricePaid)
@@ -57,11 +62,41 @@ extension Contract {
                })), ("corroborations", .array(c.corroborations.map { .string($0) })),
                ("penalty", .integer(c.penalty)), ("paid_to_reporter", .integer(c.paidToReporter)), ("paid_to_harmed", .integer(c.paidToHarmed))])
         }
+        let tokenList: [JSONValue] = tokens.keys.sorted().map { id in
+            let t = tokens[id]!
+            var entries: [(String, JSONValue)] = [("id", .string(t.id)), ("mno", .string(t.mno)), ("offer", .string(t.offerID)), ("owner", .string(t.owner)),
+                                                  ("holder", .string(t.holder)), ("area", .string(t.area)), ("freq_low_hz", .integer(t.frequencyLowHz)),
+                                                  ("freq_high_hz", .integer(t.frequencyHighHz)), ("start_ns", .integer(t.startNs)), ("end_ns", .integer(t.endNs)),
+                                                  ("frozen_until_height", .integer(t.frozenUntilHeight)),
+                                                  ("last_price_milli", t.lastPriceMilli.map { .integer($0) } ?? .null)]
+            if let l = t.lease {
+                entries.append(("lease", o([("lessee", .string(l.lessee)), ("start_ns", .integer(l.startNs)), ("end_ns", .integer(l.endNs)),
+                                            ("rent", .integer(l.rent)), ("paid", .integer(l.paid)), ("streamed", .bool(l.streamed)),
+                                            ("collateral", .integer(l.collateral))])))
+            }
+            if let a = t.ask {
+                entries.append(("ask", o([("price_milli", .integer(a.priceMilli)), ("mode", .string(a.mode.rawValue)),
+                                          ("lease_end_ns", a.leaseEndNs.map { .integer($0) } ?? .null), ("streamed", .bool(a.streamed)),
+                                          ("sequence", .integer(a.sequence)), ("forced", .bool(a.forced))])))
+            }
+            return o(entries)
+        }
+        let bidList: [JSONValue] = bids.values.sorted { $0.sequence < $1.sequence }.map { b in
+            o([("id", .string(b.id)), ("bidder", .string(b.bidder)), ("mode", .string(b.mode.rawValue)), ("area", .string(b.product.area)),
+               ("freq_low_hz", .integer(b.product.frequencyLowHz)), ("freq_high_hz", .integer(b.product.frequencyHighHz)),
+               ("start_ns", .integer(b.product.startNs)), ("end_ns", .integer(b.product.endNs)), ("max_price_milli", .integer(b.maxPriceMilli)),
+               ("streamed", .bool(b.streamed)), ("escrow", .integer(b.escrow)), ("sequence", .integer(b.sequence))])
+        }
+        let tradeList: [JSONValue] = trades.suffix(1000).map { t in
+            o([("height", .integer(t.height)), ("token", .string(t.tokenID)), ("seller", .string(t.seller)), ("buyer", .string(t.buyer)),
+               ("mode", .string(t.mode.rawValue)), ("price_milli", .integer(t.priceMilli)), ("value", .integer(t.value)), ("wash", .bool(t.wash))])
+        }
         let s = supply
         return o([("height", .integer(height)), ("time_ns", .integer(timeNs)), ("period", .integer(period)), ("state_hash", .string(stateHash)),
                   ("accounts", .array(accountList)), ("validators", .array(validatorSet.map { o([("id", .string($0.id)), ("power", .integer($0.power))]) })),
                   ("offers", .array(offerList)), ("open_demands", .integer(Int64(openDemands.count))), ("rounds", .array(roundList)),
                   ("grants", .array(grantList)), ("cases", .array(caseList)),
+                  ("tokens", .array(tokenList)), ("bids", .array(bidList)), ("trades", .array(tradeList)), ("trade_count", .integer(Int64(trades.count))),
                   ("supply", o([("genesis", .integer(genesisSupply)), ("balances", .integer(s.balances)), ("deposits", .integer(s.deposits)),
                                 ("escrow", .integer(s.escrow)), ("treasury", .integer(s.treasury)), ("unclaimed_allocations", .integer(s.allocations)),
                                 ("total", .integer(s.balances + s.deposits + s.escrow + s.treasury + s.allocations))]))])

@@ -74,10 +74,24 @@ public struct Contract: Sendable, Codable {
     /// Block production (BEAST 4.3.1): blocks proposed per validator in the current reward and
     /// penalty cycles, and where each cycle started (counted in blocks that name a proposer).
     var produced = ProductionCycles()
+    /// Spectrum tokens by id (split and merged ones are gone; their ids stay in `usedTokenIDs`).
+    public internal(set) var tokens: TreeDictionary<String, SpectrumToken> = [:]
+    /// Every token id ever minted or made, so none is reused; and in arrival order (hashed so).
+    var usedTokenIDs: TreeSet<String> = []
+    var usedTokenOrder: ChunkedArray<String> = []
+    /// Open bids by id.
+    public internal(set) var bids: TreeDictionary<String, Bid> = [:]
+    /// Every trade, in order.
+    public internal(set) var trades: ChunkedArray<Trade> = []
+    /// Orders so far (an order's time priority).
+    var orderSequence: Int64 = 0
+    /// Order books and leases (derived; rebuilt on restore).
+    var market = MarketIndex()
     /// The state a snapshot holds (indexes derived from it are rebuilt on restore).
     enum CodingKeys: String, CodingKey {
         case parameters, accounts, allocations, offers, offerIndex, openDemands, demandIDs, demandOrder, grants, grantIndex, rounds, cases, caseIndex
         case evidence, evidenceOrder, decisionOrder, authorizations, punishedEquivocations, treasury, genesisSupply, height, timeNs, period, produced
+        case tokens, usedTokenIDs, usedTokenOrder, bids, trades, orderSequence
     }
 
     /// The genesis state; throws naming the first bad field.
@@ -135,19 +149,22 @@ public struct Contract: Sendable, Codable {
     public var supply: (balances: Int64, deposits: Int64, escrow: Int64, treasury: Int64, allocations: Int64) {
         let values = accounts.values
         return (values.reduce(0) { $0 + $1.balance }, values.reduce(0) { $0 + $1.deposit },
-                openDemands.reduce(0) { $0 + $1.deposit }, treasury, allocations.values.reduce(0, +))
+                openDemands.reduce(0) { $0 + $1.deposit } + marketEscrow, treasury, allocations.values.reduce(0, +))
     }
 
     // MARK: Blocks
 
-    /// Starts a block: the height and time move on; offers that have ended release their deposits.
-    public mutating func beginBlock(_ context: BlockContext) {
+    /// Starts a block: the height and time move on; offers that have ended release their
+    /// deposits; streamed rent is paid, leases end or default, bids past their window return.
+    @discardableResult
+    public mutating func beginBlock(_ context: BlockContext) -> [String] {
         height = context.height
         timeNs = max(timeNs, context.timeNs)
         for i in offers.indices where !offers[i].released && offers[i].endNs <= timeNs {
             offers[i].released = true
             accounts[offers[i].mno]?.locked -= offers[i].deposit
         }
+        return market.leased.isEmpty && bids.isEmpty ? [] : settleMarket()
     }
 
     /// Ends a block: cases past their deadline are decided; block production is counted and,
@@ -163,9 +180,9 @@ public struct Contract: Sendable, Codable {
 
     /// Applies one block: begin, every transaction in order, end.
     public mutating func apply(block context: BlockContext, _ transactions: [SignedTransaction]) -> (results: [Result<Receipt, LedgerError>], endEvents: [String]) {
-        beginBlock(context)
+        let beginEvents = beginBlock(context)
         let results = transactions.map { apply($0) }
-        return (results, endBlock(context))
+        return (results, beginEvents + endBlock(context))
     }
 
     // MARK: Transactions
@@ -224,6 +241,13 @@ public struct Contract: Sendable, Codable {
         case .evidence(let record, let signature): events = try submitEvidence(account, record: record, signature: signature, signatureChecked: signatureChecked)
         case .vote(let caseID, let guilty): events = try vote(account, caseID: caseID, guilty: guilty)
         case .equivocation(let first, let second): events = try equivocation(account, first, second)
+        case .mint(let id, let offerID, let hz): events = try mint(account, id: id, offerID: offerID, bandwidthHz: hz)
+        case .split(let token, let at, let low, let high): events = try split(account, tokenID: token, at: at, lowID: low, highID: high)
+        case .merge(let first, let second, let id): events = try merge(account, first: first, second: second, id: id)
+        case .transfer(let token, let to): events = try transfer(account, tokenID: token, to: to)
+        case .ask(let request): events = try ask(account, request)
+        case .bid(let request): events = try bid(account, request)
+        case .cancel(let order): events = try cancel(account, orderID: order)
         }
         accounts[tx.signer]!.nonce = tx.nonce
         return events

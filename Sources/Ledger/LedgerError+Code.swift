@@ -22,6 +22,10 @@ extension LedgerError {
         case .invalidEvidence: return "invalid_evidence"
         case .duplicateEvidence: return "duplicate_evidence"
         case .invalidGenesis: return "invalid_genesis"
+        case .unknownToken: return "unknown_token"
+        case .notOwner: return "not_owner"
+        case .tokenUnavailable: return "token_unavailable"
+        case .unknownOrder: return "unknown_order"
         }
     }
 }

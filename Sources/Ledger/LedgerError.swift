@@ -27,6 +27,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The same evidence record was already submitted.
     case duplicateEvidence(recordID: String)
     case invalidGenesis(field: String, problem: String)
+    case unknownToken(String)
+    /// Only a token's owner may move, split, list or lease it.
+    case notOwner(token: String, account: String, owner: String)
+    /// The token cannot do this now (leased, listed, frozen, ended…).
+    case tokenUnavailable(token: String, reason: String)
+    case unknownOrder(String)
 
     public var description: String {
         switch self {
@@ -49,6 +55,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidEvidence(let problem): return "invalid evidence: \(problem)"
         case .duplicateEvidence(let id): return "evidence record \(id) is already on the ledger"
         case .invalidGenesis(let field, let problem): return "genesis: \(field): \(problem)"
+        case .unknownToken(let id): return "no token \(id)"
+        case .notOwner(let token, let account, let owner): return "token \(token) is \(owner)'s; \(account) may not move it"
+        case .tokenUnavailable(let token, let reason): return "token \(token) \(reason)"
+        case .unknownOrder(let id): return "no open order \(id)"
         }
     }
 }

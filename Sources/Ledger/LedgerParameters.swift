@@ -37,6 +37,14 @@ public struct LedgerParameters: Sendable, Equatable, Codable {
     /// starts with the highest-trust validator; the validator whose block is committed there
     /// (or later in the term, after a failure) proposes first at the term's next heights.
     public var termLength: Int64 = 100
+    /// Spectrum tokens: a lessee's collateral as a share of the rent, thousandths.
+    public var leaseCollateralPermille: Int64 = 200
+    /// A purchase that sends a right back to the account that sold it within this many blocks
+    /// is a wash trade: it sets no price and pays `washFeePermille` of its value to the treasury.
+    public var washWindowBlocks: Int64 = 1_000
+    public var washFeePermille: Int64 = 100
+    /// Blocks a convicted holder's tokens stay frozen (no sale, split or lease).
+    public var tokenFreezeBlocks: Int64 = 100
 
     public init() {}
 
@@ -50,6 +58,8 @@ public struct LedgerParameters: Sendable, Equatable, Codable {
         ("evidence_grace_ns", \.evidenceGraceNs), ("equivocation_penalty", \.equivocationPenalty),
         ("equivocation_trust_slash_permille", \.equivocationTrustSlashPermille), ("expected_blocks_max", \.expectedBlocksMax),
         ("expected_blocks_min", \.expectedBlocksMin), ("production_divisor", \.productionDivisor), ("term_length", \.termLength),
+        ("lease_collateral_permille", \.leaseCollateralPermille), ("wash_window_blocks", \.washWindowBlocks), ("wash_fee_permille", \.washFeePermille),
+        ("token_freeze_blocks", \.tokenFreezeBlocks),
     ]
 
     /// The parameters as (name, value) pairs, in the genesis file's spelling and order.
@@ -82,5 +92,9 @@ public struct LedgerParameters: Sendable, Equatable, Codable {
         try need(expectedBlocksMax >= 1 && expectedBlocksMin >= 1, "expected_blocks_max", "expected block counts must be ≥ 1")
         try need(productionDivisor >= 1, "production_divisor", "d must be ≥ 1")
         try need(termLength >= 1, "term_length", "must be ≥ 1")
+        try need((0...10_000).contains(leaseCollateralPermille), "lease_collateral_permille", "must be 0…10000")
+        try need(washWindowBlocks >= 0, "wash_window_blocks", "must be ≥ 0")
+        try need((0...1000).contains(washFeePermille), "wash_fee_permille", "must be 0…1000")
+        try need(tokenFreezeBlocks >= 0, "token_freeze_blocks", "must be ≥ 0")
     }
 }

@@ -35,6 +35,9 @@ struct StateChains: Sendable, Equatable {
     /// Decided cases, in the order they were decided (a decided case no longer changes but for
     /// its corroborations, which the evidence chain holds).
     var decidedCases = StateChain()
+    /// Token ids ever used, in arrival order; trades, in order.
+    var tokenIDs = StateChain()
+    var trades = StateChain()
     /// Positions of the cases still open, ascending, and the SHA-256 of each one's bytes
     /// (kept up as a case changes: a vote), which is what the state hash takes of it. A
     /// persistent map: each block's copy of the state shares it rather than copying it whole.

@@ -16,6 +16,13 @@ extension Transaction {
         case .evidence: return 8
         case .vote: return 9
         case .equivocation: return 10
+        case .mint: return 11
+        case .split: return 12
+        case .merge: return 13
+        case .transfer: return 14
+        case .ask: return 15
+        case .bid: return 16
+        case .cancel: return 17
         }
     }
 
@@ -50,8 +57,33 @@ extension Transaction {
             w.string(caseID); w.bool(guilty)
         case .equivocation(let first, let second):
             for v in [first, second] { w.data(v.vote.canonicalBytes); w.data(v.signature) }
+        case .mint(let id, let offerID, let hz):
+            w.string(id); w.string(offerID); w.i64(hz)
+        case .split(let token, let at, let low, let high):
+            w.string(token)
+            switch at {
+            case .frequency(let hz): w.u8(0); w.i64(hz)
+            case .time(let ns): w.u8(1); w.i64(ns)
+            }
+            w.string(low); w.string(high)
+        case .merge(let first, let second, let id):
+            w.string(first); w.string(second); w.string(id)
+        case .transfer(let token, let to):
+            w.string(token); w.string(to)
+        case .ask(let a):
+            w.string(a.tokenID); w.i64(a.priceMilli); w.u8(a.mode.code); w.optional(a.leaseEndNs); w.bool(a.streamed)
+        case .bid(let b):
+            w.string(b.id); w.string(b.product.area); w.i64(b.product.frequencyLowHz); w.i64(b.product.frequencyHighHz)
+            w.i64(b.product.startNs); w.i64(b.product.endNs); w.u8(b.mode.code); w.i64(b.maxPriceMilli); w.bool(b.streamed)
+        case .cancel(let order):
+            w.string(order)
         }
         return w.bytes
+    }
+
+    private static func mode(_ code: UInt8) throws(LedgerError) -> TradeMode {
+        guard let mode = TradeMode.allCases.first(where: { $0.code == code }) else { throw .malformed(problem: "trade mode code \(code)") }
+        return mode
     }
 
     /// Decodes canonical bytes, refusing anything `canonicalBytes` would not have produced.
@@ -96,6 +128,28 @@ extension Transaction {
                     votes.append(SignedVote(vote: vote, signature: try r.data("vote[\(n)].signature")))
                 }
                 body = .equivocation(first: votes[0], second: votes[1])
+            case 11: body = .mint(id: try r.string("id"), offerID: try r.string("offer_id"), bandwidthHz: try r.i64("bandwidth_hz"))
+            case 12:
+                let token = try r.string("token_id")
+                let at: Transaction.SplitPoint
+                switch try r.u8("split_kind") {
+                case 0: at = .frequency(Hz: try r.i64("at_hz"))
+                case 1: at = .time(ns: try r.i64("at_ns"))
+                case let k: throw LedgerError.malformed(problem: "split kind \(k)")
+                }
+                body = .split(tokenID: token, at: at, lowID: try r.string("low_id"), highID: try r.string("high_id"))
+            case 13: body = .merge(first: try r.string("first"), second: try r.string("second"), id: try r.string("id"))
+            case 14: body = .transfer(tokenID: try r.string("token_id"), to: try r.string("to"))
+            case 15:
+                let token = try r.string("token_id"), price = try r.i64("price_milli"), mode = try Self.mode(try r.u8("mode"))
+                body = .ask(AskRequest(tokenID: token, priceMilli: price, mode: mode, leaseEndNs: try r.optional("lease_end_ns"), streamed: try r.bool("streamed")))
+            case 16:
+                let id = try r.string("id")
+                let product = Product(area: try r.string("area"), frequencyLowHz: try r.i64("freq_low_hz"), frequencyHighHz: try r.i64("freq_high_hz"),
+                                      startNs: try r.i64("start_ns"), endNs: try r.i64("end_ns"))
+                let mode = try Self.mode(try r.u8("mode"))
+                body = .bid(BidRequest(id: id, product: product, mode: mode, maxPriceMilli: try r.i64("max_price_milli"), streamed: try r.bool("streamed")))
+            case 17: body = .cancel(orderID: try r.string("order_id"))
             default: throw LedgerError.malformed(problem: "unknown transaction kind \(code)")
             }
             try r.finish()

@@ -30,6 +30,27 @@ public struct Transaction: Sendable, Equatable {
         case vote(caseID: String, guilty: Bool)
         /// Two conflicting signed consensus votes by one validator.
         case equivocation(first: SignedVote, second: SignedVote)
+        /// An MNO tokenizes `bandwidthHz` from the top of its offer's free band, for the
+        /// offer's window (docs/ledger.md, "Spectrum tokens").
+        case mint(id: String, offerID: String, bandwidthHz: Int64)
+        /// The owner splits a token at a frequency or a time into two that cover it exactly.
+        case split(tokenID: String, at: SplitPoint, lowID: String, highID: String)
+        /// The owner joins two adjacent tokens with the same terms into one.
+        case merge(first: String, second: String, id: String)
+        /// The owner gives a token to another account.
+        case transfer(tokenID: String, to: String)
+        /// The owner lists a token for sale or lease.
+        case ask(AskRequest)
+        /// A bid for a right of an exact shape, with the most it pays.
+        case bid(BidRequest)
+        /// Withdraws an ask (by token id) or a bid (by bid id).
+        case cancel(orderID: String)
+    }
+
+    /// Where a token is split.
+    public enum SplitPoint: Sendable, Equatable {
+        case frequency(Hz: Int64)
+        case time(ns: Int64)
     }
 
     /// What the body is, in the spelling of scenario files and receipts.
@@ -45,6 +66,13 @@ public struct Transaction: Sendable, Equatable {
         case .evidence: return "evidence"
         case .vote: return "vote"
         case .equivocation: return "equivocation"
+        case .mint: return "mint"
+        case .split: return "split"
+        case .merge: return "merge"
+        case .transfer: return "transfer"
+        case .ask: return "ask"
+        case .bid: return "bid"
+        case .cancel: return "cancel"
         }
     }
 
@@ -95,6 +123,42 @@ public struct DemandRequest: Sendable, Equatable, Codable {
         self.area = area
         self.startNs = startNs
         self.deposit = deposit
+    }
+}
+
+/// An owner's listing of a token: price per MHz·s (thousandths of a token), sale or lease.
+public struct AskRequest: Sendable, Equatable {
+    public var tokenID: String
+    public var priceMilli: Int64
+    public var mode: TradeMode
+    /// For a lease: its end (the right returns to the owner then).
+    public var leaseEndNs: Int64?
+    /// For a lease: rent streamed per block rather than paid up front.
+    public var streamed: Bool
+
+    public init(tokenID: String, priceMilli: Int64, mode: TradeMode, leaseEndNs: Int64? = nil, streamed: Bool = false) {
+        self.tokenID = tokenID
+        self.priceMilli = priceMilli
+        self.mode = mode
+        self.leaseEndNs = leaseEndNs
+        self.streamed = streamed
+    }
+}
+
+/// A bid for a right of an exact shape: the most it pays per MHz·s (thousandths).
+public struct BidRequest: Sendable, Equatable {
+    public var id: String
+    public var product: Product
+    public var mode: TradeMode
+    public var maxPriceMilli: Int64
+    public var streamed: Bool
+
+    public init(id: String, product: Product, mode: TradeMode, maxPriceMilli: Int64, streamed: Bool = false) {
+        self.id = id
+        self.product = product
+        self.mode = mode
+        self.maxPriceMilli = maxPriceMilli
+        self.streamed = streamed
     }
 }
 

@@ -63,9 +63,37 @@ struct TransactionBuilder {
             }
             return .vote(caseID: caseID, guilty: try f.bool("guilty"))
         case "equivocation": return try equivocation()
+        case "mint": return .mint(id: try f.string("id"), offerID: try f.string("offer_id"), bandwidthHz: try f.int("bandwidth_hz"))
+        case "split":
+            let at: Transaction.SplitPoint
+            if f.has("at_hz") { at = .frequency(Hz: try f.int("at_hz")) } else if f.has("at") || f.has("at_ns") { at = .time(ns: try f.time("at")) } else {
+                throw f.fail("at_hz", "is required (or at / at_ns, a time)")
+            }
+            return .split(tokenID: try f.string("token_id"), at: at, lowID: try f.string("low_id"), highID: try f.string("high_id"))
+        case "merge": return .merge(first: try f.string("first"), second: try f.string("second"), id: try f.string("id"))
+        case "transfer": return .transfer(tokenID: try f.string("token_id"), to: try f.string("to"))
+        case "ask":
+            return .ask(AskRequest(tokenID: try f.string("token_id"), priceMilli: try f.int("price_milli"), mode: try mode(),
+                                   leaseEndNs: try f.optionalTime("lease_end"), streamed: f.has("streamed") ? try f.bool("streamed") : false))
+        case "bid":
+            let product = Product(area: try f.string("area"), frequencyLowHz: try f.int("freq_low_hz"), frequencyHighHz: try f.int("freq_high_hz"),
+                                  startNs: try f.time("start"), endNs: try f.time("end"))
+            return .bid(BidRequest(id: try f.string("id"), product: product, mode: try mode(), maxPriceMilli: try f.int("max_price_milli"),
+                                   streamed: f.has("streamed") ? try f.bool("streamed") : false))
+        case "cancel": return .cancel(orderID: try f.string("order_id"))
         default:
-            throw f.fail("type", "\(type) is not one of register, top_up, withdraw, offer, demand, close_round, authorize, evidence, vote, equivocation")
+            throw f.fail("type", "\(type) is not one of \(Self.types.joined(separator: ", "))")
         }
+    }
+
+    /// Every transaction type a scenario can name.
+    static let types = ["register", "top_up", "withdraw", "offer", "demand", "close_round", "authorize", "evidence", "vote", "equivocation",
+                        "mint", "split", "merge", "transfer", "ask", "bid", "cancel"]
+
+    private func mode() throws(LedgerError) -> TradeMode {
+        let name = try field.optionalString("mode") ?? "purchase"
+        guard let mode = TradeMode(rawValue: name) else { throw field.fail("mode", "\(name) is not purchase or lease") }
+        return mode
     }
 
     private func authorize(signer: String) throws(LedgerError) -> Transaction.Body {

@@ -34,7 +34,7 @@ struct RunContract: ParsableCommand {
             let result: Scenario.Run
             do { result = try Scenario.run(json: data, devSign: devSign) } catch { throw UserFacingError(message: "\(scenario): \(error)") }
             if let grantsOut {
-                let file = GrantFile.encode(result.contract.grants.map(\.enforcementGrant))
+                let file = GrantFile.encode(result.contract.enforceableGrants.map(\.enforcementGrant))
                 do { try Data(try JSONWriter.write(file).utf8).write(to: URL(fileURLWithPath: grantsOut)) } catch {
                     throw UserFacingError(message: "\(grantsOut): cannot write: \(error)")
                 }

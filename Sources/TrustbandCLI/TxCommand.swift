@@ -12,7 +12,7 @@ struct TxCommand: AsyncParsableCommand {
     struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign and submit one transaction given as JSON (scenario form, e.g. '{\"type\": \"demand\", \"signer\": \"user-1\", …}').",
-            discussion: "Types: register, top_up, withdraw, offer, demand, close_round, authorize, evidence, vote, equivocation; fields as in docs/ledger.md. "
+            discussion: "Types: register, top_up, withdraw, offer, demand, close_round, authorize, evidence, vote, equivocation, mint, split, merge, transfer, ask, bid, cancel; fields as in docs/ledger.md. "
                 + "Without \"nonce\", the signer's next nonce is read from the node.")
 
         @Argument(help: "The transaction as JSON, or a file holding it, or - for standard input.")

@@ -70,7 +70,7 @@ struct LedgerFixture {
     /// A sensor's signed evidence record about `grant`.
     func evidence(by sensor: String, grant: String, kind: String = "power", rule: String = "max_psd", suspect: String? = nil,
                   startNs: Int64? = nil, nonce: UInt8 = 0) -> Transaction.Body {
-        let g = contract.grants.first { $0.id == grant }
+        let g = contract.right(grant)
         let start = startNs ?? (g?.startNs ?? Self.t0) + Self.minute
         let record = EvidenceRecord(sensorID: sensor, grantID: grant, kind: kind, rule: rule,
                                     suspect: suspect ?? (kind == "degradation" ? g?.mno : g?.holder) ?? "", startNs: start, endNs: start + 5_000_000_000,

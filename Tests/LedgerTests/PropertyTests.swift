@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HashTreeCollections
 import Testing
 @testable import Ledger
 import Signal
@@ -11,13 +12,16 @@ import Signal
 @Suite("Ledger properties")
 struct PropertyTests {
     static let users = ["pu-1", "pu-2", "pbs-1"], mnos = ["mno-a", "mno-b"], validators = ["v1", "v2", "v3", "v4"]
+    static let funded: [String: Int64] = ["mno-a": 20_000, "mno-b": 20_000, "pu-1": 8_000, "pu-2": 8_000, "pbs-1": 8_000, "sensor-1": 100, "sensor-2": 100]
 
     /// One random transaction: often valid, sometimes not.
     static func randomTransaction(_ f: LedgerFixture, _ rng: inout SeededRandom) -> SignedTransaction {
         let c = f.contract
         func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &rng)] }
         let user = pick(users), mno = pick(mnos)
-        switch Int.random(in: 0..<100, using: &rng) {
+        let roll = Int.random(in: 0..<170, using: &rng)
+        if roll >= 100 { return randomTokenTransaction(f, &rng) }
+        switch roll {
         case 0..<8: return f.tx(user, .topUp(amount: Int64.random(in: -5...400, using: &rng)))
         case 8..<16: return f.tx(pick(users + mnos), .withdraw(amount: Int64.random(in: 1...3_000, using: &rng)))
         case 16..<30:
@@ -53,6 +57,76 @@ struct PropertyTests {
         }
     }
 
+    /// One random token transaction (mint, split, merge, transfer, ask, bid, cancel): often
+    /// valid, sometimes not (someone else's token, a point outside it, a price beyond funds).
+    static func randomTokenTransaction(_ f: LedgerFixture, _ rng: inout SeededRandom) -> SignedTransaction {
+        let c = f.contract
+        func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &rng)] }
+        // Mostly live tokens and offers (most of a long history has ended).
+        let all = Array(c.tokens.values).sorted { $0.id < $1.id }, live = all.filter { $0.endNs > c.timeNs }
+        var tokens = live.isEmpty || Int.random(in: 0..<10, using: &rng) == 0 ? all : live
+        let listed = tokens.filter { $0.ask != nil }
+        if !listed.isEmpty, Bool.random(using: &rng) { tokens = listed }
+        let liveOffers = c.offers.filter { $0.endNs > c.timeNs && $0.freeHz > 0 }
+        let anyone = users + mnos + ["v1"]
+        let id = "t\(Int.random(in: 0..<400, using: &rng))"
+        guard let t = tokens.isEmpty ? nil : pick(tokens), Int.random(in: 0..<5, using: &rng) > 0 else {
+            guard let o = liveOffers.isEmpty ? (c.offers.isEmpty ? nil : pick(c.offers)) : pick(liveOffers) else { return f.tx(pick(mnos), .mint(id: id, offerID: "none", bandwidthHz: 1)) }
+            return f.tx(Int.random(in: 0..<8, using: &rng) == 0 ? pick(mnos) : o.mno,
+                        .mint(id: id, offerID: o.id, bandwidthHz: Int64.random(in: 1...8, using: &rng) * 1_000_000))
+        }
+        let owner = Int.random(in: 0..<8, using: &rng) == 0 ? pick(anyone) : t.owner
+        switch Int.random(in: 0..<7, using: &rng) {
+        case 0:
+            let at: Transaction.SplitPoint = Bool.random(using: &rng)
+                ? .frequency(Hz: t.frequencyLowHz + Int64.random(in: -1...Int64(t.bandwidthHz / 1_000_000) + 1, using: &rng) * 1_000_000)
+                : .time(ns: t.startNs + Int64.random(in: -1...5, using: &rng) * (t.endNs - t.startNs) / 4)
+            return f.tx(owner, .split(tokenID: t.id, at: at, lowID: id, highID: "\(id)h"))
+        case 1:
+            let other = pick(tokens)
+            return f.tx(owner, .merge(first: t.id, second: other.id, id: id))
+        case 2: return f.tx(owner, .transfer(tokenID: t.id, to: pick(anyone + ["nobody"])))
+        case 3:
+            let lease = Bool.random(using: &rng)
+            return f.tx(owner, .ask(AskRequest(tokenID: t.id, priceMilli: Int64.random(in: 0...30, using: &rng), mode: lease ? .lease : .purchase,
+                                               leaseEndNs: lease ? t.endNs - Int64.random(in: 0...1, using: &rng) * (t.endNs - t.startNs) / 2 : nil,
+                                               streamed: lease && Bool.random(using: &rng))))
+        case 4, 5:
+            let lease = Bool.random(using: &rng)
+            let end = lease ? (t.ask?.leaseEndNs ?? t.endNs - Int64.random(in: 0...1, using: &rng) * (t.endNs - t.startNs) / 2) : t.endNs
+            let product = Product(area: t.area, frequencyLowHz: t.frequencyLowHz, frequencyHighHz: t.frequencyHighHz, startNs: t.startNs, endNs: end)
+            return f.tx(pick(users + anyone), .bid(BidRequest(id: "b\(Int.random(in: 0..<300, using: &rng))", product: product, mode: t.ask?.mode ?? (lease ? .lease : .purchase),
+                                                      maxPriceMilli: (t.ask?.priceMilli ?? 10) + Int64.random(in: -5...10, using: &rng),
+                                                      streamed: t.ask?.streamed ?? false)))
+        default:
+            let open = Array(c.bids.keys).sorted()
+            if let b = open.isEmpty ? nil : pick(open), Bool.random(using: &rng) { return f.tx(c.bids[b]!.bidder, .cancel(orderID: b)) }
+            return f.tx(owner, .cancel(orderID: t.id))
+        }
+    }
+
+    /// Tokens: each offer's minted Hz·s is exactly the sum over its live tokens (a split or a
+    /// merge neither creates nor loses any right), tokens of one offer never overlap, and
+    /// nothing is both granted and minted.
+    static func checkTokenInvariants(_ c: Contract) -> [String] {
+        var problems: [String] = []
+        let byOffer = Dictionary(grouping: c.tokens.values, by: \.offerID)
+        for o in c.offers {
+            if o.grantedHz + o.tokenizedHz > o.bandwidthHz { problems.append("offer \(o.id) granted + minted beyond its band") }
+            let tokens = byOffer[o.id] ?? []
+            let area = tokens.reduce(Int128(0)) { $0 + Int128($1.bandwidthHz) * Int128($1.endNs - $1.startNs) }
+            if area != Int128(o.tokenizedHz) * Int128(o.endNs - o.startNs) { problems.append("offer \(o.id): tokens cover \(area) Hz·ns, minted \(o.tokenizedHz) Hz") }
+            for (i, a) in tokens.enumerated() {
+                if a.frequencyLowHz < o.frequencyHighHz - o.tokenizedHz || a.frequencyHighHz > o.frequencyHighHz { problems.append("token \(a.id) outside the minted band") }
+                for b in tokens[(i + 1)...] where a.frequencyLowHz < b.frequencyHighHz && b.frequencyLowHz < a.frequencyHighHz && a.startNs < b.endNs && b.startNs < a.endNs {
+                    problems.append("tokens \(a.id) and \(b.id) overlap")
+                }
+                if let lease = a.lease, lease.endNs > a.endNs || lease.lessee == a.owner { problems.append("token \(a.id): bad lease") }
+            }
+        }
+        return problems
+    }
+
     static func checkInvariants(_ c: Contract, genesisTotal: Int64) -> [String] {
         var problems: [String] = []
         let s = c.supply
@@ -78,7 +152,7 @@ struct PropertyTests {
     @Test("Random histories conserve tokens, never overbook, and rejected transactions change nothing", arguments: 0..<24)
     func randomHistory(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
-        var f = LedgerFixture()
+        var f = LedgerFixture(funded: Self.funded)
         let total = f.tokenTotal
         var history: [(BlockContext, [SignedTransaction])] = []
         f.nextBlock()
@@ -89,7 +163,7 @@ struct PropertyTests {
             block.append(tx)
         }
         var accepted = 0
-        for step in 0..<400 {
+        for step in 0..<600 {
             if Int.random(in: 0..<6, using: &rng) == 0 {
                 history.append((BlockContext(height: f.height, timeNs: f.time, proposer: f.proposer), block))
                 block = []
@@ -102,16 +176,17 @@ struct PropertyTests {
             if result.isSuccess { accepted += 1 } else {
                 #expect(f.contract.canonicalState == before, "seed \(seed) step \(step): rejected \(tx.transaction.kind) changed the state")
             }
-            let problems = Self.checkInvariants(f.contract, genesisTotal: total)
+            let problems = Self.checkInvariants(f.contract, genesisTotal: total) + Self.checkTokenInvariants(f.contract)
             #expect(problems.isEmpty, "seed \(seed) step \(step) after \(tx.transaction.kind): \(problems)")
             if !problems.isEmpty { return }
         }
         history.append((BlockContext(height: f.height, timeNs: f.time, proposer: f.proposer), block))
         #expect(accepted > 100, "the history exercised the rules: \(accepted) accepted")
         #expect(!f.contract.grants.isEmpty && f.contract.cases.contains { $0.verdict != .open }, "seed \(seed): grants and decided cases")
+        #expect(!f.contract.tokens.isEmpty && !f.contract.trades.isEmpty, "seed \(seed): tokens minted and traded")
 
         // Replaying the history from genesis reaches the same state, bit for bit.
-        var replay = LedgerFixture().contract
+        var replay = LedgerFixture(funded: Self.funded).contract
         for (context, txs) in history { _ = replay.apply(block: context, txs) }
         var original = f.contract
         _ = original.endBlock(BlockContext(height: f.height, timeNs: f.time, proposer: f.proposer))
