@@ -83,6 +83,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Market",
+            dependencies: ["Ledger", "Evidence", "Signal", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "HashTreeCollections", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Consensus",
             dependencies: ["Ledger", "Evidence", "Signal", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
@@ -132,7 +138,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandCLI",
-            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Ledger", "Radio", "Node", "Storage", "Consensus", "Agent",
+            dependencies: ["Signal", "Spectrum", "Enforcement", "Evidence", "Ledger", "Market", "Radio", "Node", "Storage", "Consensus", "Agent",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -162,6 +168,7 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Enforcement", "Signal", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
+        .testTarget(name: "MarketTests", dependencies: ["Market", "Ledger", "Signal", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Evidence", "Signal", "TestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto"), .product(name: "HashTreeCollections", package: "swift-collections")],
                     exclude: ["Oracles"],

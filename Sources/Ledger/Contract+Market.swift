@@ -5,7 +5,7 @@ import HashTreeCollections
 /// the resting order's price.
 extension Contract {
     /// What a trade of `product` at `priceMilli` per MHz·s costs.
-    static func value(_ product: Product, priceMilli: Int64) -> Int64 {
+    public static func value(_ product: Product, priceMilli: Int64) -> Int64 {
         cost(hz: product.frequencyHighHz - product.frequencyLowHz, ns: product.endNs - product.startNs, priceMilli: priceMilli)
     }
 
