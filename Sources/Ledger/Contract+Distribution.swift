@@ -126,7 +126,7 @@ extension Contract {
         return events
     }
 
-    private mutating func markAccess(_ id: String, period: Int64) {
+    mutating func markAccess(_ id: String, period: Int64) {
         if accounts[id]!.accessedPeriods.last != period { accounts[id]!.accessedPeriods.append(period) }
     }
 }

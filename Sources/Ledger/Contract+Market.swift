@@ -150,6 +150,8 @@ extension Contract {
                           + (bid.streamed ? "streamed per block" : "paid up front") + ", collateral \(held)")
         }
         removeBid(bid, refund: bid.escrow - spent)
+        // Holding a right counts as access in the grant period in progress (the trust formula's N_a).
+        markAccess(buyer, period: period + 1)
         let trade = Trade(height: height, tokenID: tokenID, seller: seller, buyer: buyer, mode: bid.mode, priceMilli: priceMilli, value: value, wash: wash)
         trades.append(trade)
         chains.trades.add { Self.write(trade, &$0) }

@@ -36,15 +36,19 @@ extension Array {
 extension Contract {
     // MARK: Reading rights
 
-    /// A grant or a token's right, as a grant (tokens: their holder now, the current period).
+    /// A grant or a token's right, as a grant (tokens: their holder now, and the grant period in
+    /// progress, the one the next `close_round` ends).
     public func right(_ id: String) -> LedgerGrant? {
         if let g = grantIndex[id] { return grants[g] }
-        return tokens[id].map { $0.asGrant(period: period) }
+        return tokens[id].map { $0.asGrant(period: period + 1) }
     }
+
+    /// A token by id (for callers that do not import HashTreeCollections).
+    public func token(_ id: String) -> SpectrumToken? { tokens[id] }
 
     /// What the sensing agent enforces: every grant, and every token's right not yet ended.
     public var enforceableGrants: [LedgerGrant] {
-        grants + tokens.values.filter { $0.endNs > timeNs }.sorted { $0.id < $1.id }.map { $0.asGrant(period: period) }
+        grants + tokens.values.filter { $0.endNs > timeNs }.sorted { $0.id < $1.id }.map { $0.asGrant(period: period + 1) }
     }
 
     // MARK: Mint, split, merge, transfer
@@ -87,6 +91,7 @@ extension Contract {
         }
         let high = offer.frequencyHighHz - offer.tokenizedHz
         offers[o].tokenizedHz += bandwidthHz
+        markAccess(account.id, period: period + 1)
         addToken(SpectrumToken(id: id, mno: account.id, offerID: offerID, owner: account.id, area: offer.area, frequencyLowHz: high - bandwidthHz,
                                frequencyHighHz: high, startNs: offer.startNs, endNs: offer.endNs, rules: offer.rules))
         return ["token \(id) minted by \(account.id) from \(offerID): \(high - bandwidthHz)–\(high) Hz in \(offer.area), \(offer.startNs)–\(offer.endNs) ns"]

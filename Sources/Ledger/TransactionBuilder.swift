@@ -121,7 +121,7 @@ struct TransactionBuilder {
         guard devSign else { throw field.fail("record_hex", "is required (or a record object, with --dev-sign)") }
         let r = try field.object("record")
         let grantID = try r.string("grant_id"), kind = try r.string("kind")
-        let grant = contract.grants.first { $0.id == grantID }
+        let grant = contract.right(grantID)
         let suspect = try r.optionalString("suspect") ?? (kind == "degradation" ? grant?.mno : grant?.holder) ?? ""
         let record = EvidenceRecord(
             sensorID: signer, grantID: grantID, kind: kind, rule: try r.optionalString("rule") ?? kind, suspect: suspect,

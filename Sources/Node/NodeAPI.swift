@@ -94,7 +94,8 @@ public enum NodeAPI {
 
         // Reads of the contract state: sections of its JSON form.
         for (path, key) in [("/v1/state", ""), ("/v1/accounts", "accounts"), ("/v1/offers", "offers"), ("/v1/grants", "grants"),
-                            ("/v1/cases", "cases"), ("/v1/rounds", "rounds"), ("/v1/validators", "validators"), ("/v1/supply", "supply")] {
+                            ("/v1/cases", "cases"), ("/v1/rounds", "rounds"), ("/v1/validators", "validators"), ("/v1/supply", "supply"),
+                            ("/v1/tokens", "tokens"), ("/v1/bids", "bids"), ("/v1/trades", "trades")] {
             router.get(RouterPath(path)) { _, _ -> Response in
                 let state = app.read(\.jsonValue)
                 guard !key.isEmpty else { return json(.ok, state) }
@@ -112,7 +113,8 @@ public enum NodeAPI {
                 return json(.ok, .object(JSONObject([("height", o["height"] ?? .null), (key, .array(rows))])))
             }
         }
-        for (path, key) in [("/v1/accounts/:id", "accounts"), ("/v1/cases/:id", "cases"), ("/v1/grants/:id", "grants"), ("/v1/offers/:id", "offers")] {
+        for (path, key) in [("/v1/accounts/:id", "accounts"), ("/v1/cases/:id", "cases"), ("/v1/grants/:id", "grants"), ("/v1/offers/:id", "offers"),
+                            ("/v1/tokens/:id", "tokens")] {
             router.get(RouterPath(path)) { _, context -> Response in
                 let id = context.parameters.get("id") ?? ""
                 guard case .object(let o) = app.read(\.jsonValue), case .array(let items)? = o[key],

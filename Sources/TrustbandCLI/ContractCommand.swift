@@ -93,6 +93,19 @@ enum ContractReport {
             lines.append("grants:")
             for g in c.grants { lines.append("  \(g.id): \(g.holder) from \(g.mno), \(g.frequencyLowHz)–\(g.frequencyHighHz) Hz, period \(g.period)") }
         }
+        let tokens = c.enforceableGrants.compactMap { g in c.token(g.id) }
+        if !tokens.isEmpty {
+            lines.append("")
+            lines.append("tokens (live):")
+            for t in tokens {
+                var line = "  \(t.id): owner \(t.owner), \(t.frequencyLowHz)–\(t.frequencyHighHz) Hz, \(t.startNs)–\(t.endNs) ns"
+                if let lease = t.lease { line += ", leased to \(lease.lessee) until \(lease.endNs) ns (paid \(lease.paid) of \(lease.rent), collateral \(lease.collateral))" }
+                if let ask = t.ask { line += ", asking \(ask.priceMilli) milli per MHz·s (\(ask.mode.rawValue)\(ask.forced ? ", forced" : ""))" }
+                if t.frozenUntilHeight > c.height { line += ", frozen until height \(t.frozenUntilHeight)" }
+                lines.append(line)
+            }
+            lines.append("trades: \(c.trades.count), of which wash \(c.trades.filter(\.wash).count)")
+        }
         if !c.cases.isEmpty {
             lines.append("")
             lines.append("cases:")

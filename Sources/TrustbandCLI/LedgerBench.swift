@@ -22,8 +22,11 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Seconds per rate (the issue's target is sustained for 30 s).")
     var duration = 30
 
-    @Option(help: "Percent of evidence transactions (the rest are demands).")
-    var evidencePercent = 50
+    @Option(help: "Percent of evidence transactions.")
+    var evidencePercent = 40
+
+    @Option(help: "Percent of token trading transactions (a holder splits a piece off its token and asks for it; another user bids and buys it). The rest are demands.")
+    var tradePercent = 30
 
     @Option(help: "Port of the first node.")
     var basePort = 7301
@@ -43,6 +46,9 @@ struct LedgerBench: AsyncParsableCommand {
         #endif
         let steps = rates.split(separator: ",").compactMap { Int($0) }
         guard !steps.isEmpty, steps.allSatisfy({ $0 > 0 }) else { throw ValidationError("--rates: positive integers, comma-separated") }
+        guard evidencePercent >= 0, tradePercent >= 0, evidencePercent + tradePercent <= 100 else {
+            throw ValidationError("--evidence-percent and --trade-percent: ≥ 0, at most 100 together")
+        }
         let directory = dir ?? NSTemporaryDirectory() + "trustband-bench-\(getpid())"
         let configs = try Devnet.create(directory: directory, nodes: nodes, basePort: basePort, devAccounts: DevnetAccounts.standard)
         let devnet = DevnetProcesses(configs: configs, basePort: basePort)
@@ -54,11 +60,12 @@ struct LedgerBench: AsyncParsableCommand {
         try await devnet.waitReady()
         say("devnet: \(nodes) validator processes on loopback, every transaction's signature checked by every node")
         var workload = try await LedgerWorkload.prepare(devnet: devnet, directory: directory)
-        say("setup: \(workload.grants.count) grants to report on; signing the load…")
+        say("setup: \(workload.grants.count) grants to report on, a token for each of 64 traders; signing the load "
+            + "(\(evidencePercent) % evidence, \(tradePercent) % trading, the rest demands)…")
         var results: [(rate: Int, offered: Int, committed: Int, perSecond: Double, p50: Double, p99: Double, refused: Int)] = []
         var csv = "rate,due_s,latency_ms\n"
         for rate in steps {
-            let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent)
+            let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent, tradePercent: tradePercent)
             let run = try await LedgerLoad(urls: devnet.urls, batchMs: batchMs).run(txs, rate: rate, seconds: duration)
             results.append((rate, txs.count, run.committedInWindow, run.committedPerSecond, run.p50, run.p99, run.refused))
             for point in run.series { csv += String(format: "%d,%.4f,%.1f\n", rate, point.due, point.latency * 1000) }
@@ -66,6 +73,9 @@ struct LedgerBench: AsyncParsableCommand {
                          rate, run.committedPerSecond, run.p50 * 1000, run.p99 * 1000, run.refused))
         }
         if let series { try Data(csv.utf8).write(to: URL(fileURLWithPath: series)) }
+        if tradePercent > 0, let trades = try await LedgerClient.json(devnet.urls[0] + "/v1/state")["trade_count"] as? NSNumber {
+            say("trades committed on the ledger: \(trades.intValue) (the load's bids that met their asks)")
+        }
         say("\noffered tx/s   committed tx/s   p50 ms   p99 ms")
         for r in results { say(String(format: "%12d %16.0f %8.0f %8.0f", r.rate, r.perSecond, r.p50 * 1000, r.p99 * 1000)) }
         if let verify = ContractBench.opensslVerifyMicroseconds() {
@@ -80,11 +90,19 @@ struct LedgerBench: AsyncParsableCommand {
     }
 }
 
-/// The bench's transactions: evidence from 64 sensors about live grants, demands from 64 users.
+/// The bench's transactions: evidence from 64 sensors about live grants, demands from 64 users,
+/// and trading among the 64 users: each holds a token and sells 1 kHz pieces of it (split, ask),
+/// which another user buys (bid). Each trader's transactions are valid in its own nonce order
+/// whatever the order between traders: a bid that arrives before its ask waits in the book.
 struct LedgerWorkload {
     let grants: [(id: String, holder: String, startNs: Int64, low: Int64)]
     var nonces: [String: UInt64]
     var serial = 0
+    /// Per trader: its token's id and band, and the pieces sold so far.
+    var traders: [(token: String, low: Int64, high: Int64, startNs: Int64, endNs: Int64, sold: Int)] = []
+    /// The trade in progress: which trader, and which of its three transactions comes next.
+    var trade = (trader: 0, step: 0)
+    static let pieceHz: Int64 = 1_000
 
     static func prepare(devnet: DevnetProcesses, directory: String) async throws -> LedgerWorkload {
         let url = devnet.urls[0]
@@ -113,9 +131,49 @@ struct LedgerWorkload {
             return (id, holder, now, (g["freq_low_hz"] as? NSNumber)?.int64Value ?? 0)
         }
         guard !grants.isEmpty else { throw UserFacingError(message: "bench setup: the round granted nothing") }
+        // Trading: a second offer, minted into one 500 kHz token per trader.
+        let tokenStart = now - 60_000_000_000, tokenEnd = now + 7_200_000_000_000, high: Int64 = 3_700_000_000
+        var tokenTxs = [try Transaction(signer: "mno-a", nonce: 2, body: .offer(OfferRequest(id: "bench-tokens", frequencyLowHz: high - 32_000_000, frequencyHighHz: high,
+                                                                                             area: "bench", startNs: tokenStart, endNs: tokenEnd, unitPriceMilli: 1,
+                                                                                             deposit: 4_000, rules: rules))).signed(by: DevKeys.signing("mno-a"))]
+        var traders: [(String, Int64, Int64, Int64, Int64, Int)] = []
+        for u in 0..<64 {
+            let top = high - Int64(u) * 500_000
+            tokenTxs.append(try Transaction(signer: "mno-a", nonce: UInt64(3 + 2 * u), body: .mint(id: "bt-\(u)", offerID: "bench-tokens", bandwidthHz: 500_000))
+                .signed(by: DevKeys.signing("mno-a")))
+            tokenTxs.append(try Transaction(signer: "mno-a", nonce: UInt64(4 + 2 * u), body: .transfer(tokenID: "bt-\(u)", to: "user-\(u)"))
+                .signed(by: DevKeys.signing("mno-a")))
+            traders.append(("bt-\(u)", top - 500_000, top, tokenStart, tokenEnd, 0))
+        }
+        for tx in tokenTxs { _ = try await LedgerClient.submit(tx.wireBytes, to: url) }
+        try await waitCommitted(tokenTxs.map(\.id), url: url)
         var nonces: [String: UInt64] = [:]
         for u in 0..<16 { nonces["user-\(u)"] = 1 }
-        return LedgerWorkload(grants: grants, nonces: nonces)
+        return LedgerWorkload(grants: grants, nonces: nonces, traders: traders.map { ($0.0, $0.1, $0.2, $0.3, $0.4, $0.5) })
+    }
+
+    /// The next transaction of the trade in progress: the seller splits a 1 kHz piece off the
+    /// bottom of its token, asks for it, and the next trader bids for exactly that piece.
+    mutating func nextTrade() -> (signer: String, body: Transaction.Body) {
+        let u = trade.trader, t = traders[u], piece = "bt-\(u)-p\(t.sold)"
+        defer {
+            trade.step += 1
+            if trade.step == 3 {
+                traders[u].sold += 1
+                traders[u].low += Self.pieceHz
+                traders[u].token = "bt-\(u)-r\(t.sold)"
+                trade = ((u + 1) % traders.count, 0)
+            }
+        }
+        switch trade.step {
+        case 0:
+            return ("user-\(u)", .split(tokenID: t.token, at: .frequency(Hz: t.low + Self.pieceHz), lowID: piece, highID: "bt-\(u)-r\(t.sold)"))
+        case 1:
+            return ("user-\(u)", .ask(AskRequest(tokenID: piece, priceMilli: 1, mode: .purchase)))
+        default:
+            let product = Product(area: "bench", frequencyLowHz: t.low, frequencyHighHz: t.low + Self.pieceHz, startNs: t.startNs, endNs: t.endNs)
+            return ("user-\((u + 32) % 64)", .bid(BidRequest(id: "bb-\(u)-\(t.sold)", product: product, mode: .purchase, maxPriceMilli: 1)))
+        }
     }
 
     static func waitCommitted(_ ids: [String], url: String) async throws {
@@ -133,7 +191,7 @@ struct LedgerWorkload {
     }
 
     /// `count` signed transactions, nonces continuing from the last batch.
-    mutating func make(count: Int, evidencePercent: Int) throws -> [SignedTransaction] {
+    mutating func make(count: Int, evidencePercent: Int, tradePercent: Int) throws -> [SignedTransaction] {
         var out: [SignedTransaction] = []
         out.reserveCapacity(count)
         for n in 0..<count {
@@ -149,6 +207,8 @@ struct LedgerWorkload {
                                             location: "bench", excerptSHA256: Array(repeating: 7, count: 32),
                                             nonce: withUnsafeBytes(of: UInt64(serial).bigEndian) { Array($0) } + Array(repeating: 0, count: 8)).canonicalBytes
                 body = .evidence(record: record, signature: Array(try DevKeys.signing(signer).signature(for: record)))
+            } else if n % 100 < evidencePercent + tradePercent {
+                (signer, body) = nextTrade()
             } else {
                 signer = "user-\(serial % 64)"
                 body = .demand(DemandRequest(id: "bench-\(serial)", bandwidthHz: 1_000_000, durationNs: 3_600_000_000_000, area: "bench", startNs: 0, deposit: 1))

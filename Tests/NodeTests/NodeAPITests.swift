@@ -120,6 +120,37 @@ struct NodeAPITests {
         }
     }
 
+    @Test("spectrum tokens over HTTP: an MNO mints and lists one, a user's bid buys it; tokens, trades and grants show the new holder")
+    func tokens() async throws {
+        try await Self.withNode(extraAccounts: [.init(id: "mno-x", role: .mno, deposit: 10_000, balance: 10_000)]) { client, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1e9), end = now + 3_600_000_000_000
+            let rules = UsageRules(maxPsdMilliDbmPerMHz: -30_000, outOfBandMaxMilliDbmPerMHz: -55_000, maxOccupancyNs: 600_000_000_000)
+            let mno = DevKeys.signing("mno-x")
+            let txs = [
+                try Transaction(signer: "mno-x", nonce: 1, body: .offer(OfferRequest(id: "o1", frequencyLowHz: 3_550_000_000, frequencyHighHz: 3_560_000_000, area: "a",
+                                                                                     startNs: now, endNs: end, unitPriceMilli: 5, deposit: 100, rules: rules))).signed(by: mno),
+                try Transaction(signer: "mno-x", nonce: 2, body: .mint(id: "t1", offerID: "o1", bandwidthHz: 2_000_000)).signed(by: mno),
+                try Transaction(signer: "mno-x", nonce: 3, body: .ask(AskRequest(tokenID: "t1", priceMilli: 5, mode: .purchase))).signed(by: mno),
+                try Transaction(signer: "user-1", nonce: 1, body: .bid(BidRequest(id: "b1", product: Product(area: "a", frequencyLowHz: 3_558_000_000, frequencyHighHz: 3_560_000_000,
+                                                                                                           startNs: now, endNs: end), mode: .purchase, maxPriceMilli: 6)))
+                    .signed(by: DevKeys.signing("user-1")),
+            ]
+            for tx in txs {
+                let (status, body) = try await Self.post(client, tx.wireBytes)
+                #expect(status == .accepted, "\(body)")
+                _ = try await Self.waitCommitted(client, tx.id)
+            }
+            let (status, token) = try await Self.get(client, "/v1/tokens/t1")
+            #expect(status == .ok && token.contains("\"owner\": \"user-1\""), "\(token)")
+            let (_, trades) = try await Self.get(client, "/v1/trades")
+            #expect(trades.contains("\"buyer\": \"user-1\"") && trades.contains("\"wash\": false"))
+            let (_, grant) = try await Self.get(client, "/v1/grants/t1")
+            #expect(grant.contains("\"holder\": \"user-1\"") && grant.contains("\"token\": true"), "\(grant)")
+            let (_, bids) = try await Self.get(client, "/v1/bids")
+            #expect(bids.contains("\"bids\": []"), "\(bids)")
+        }
+    }
+
     @Test("reads: status, state sections, blocks as JSON and as verifiable commits, metrics")
     func reads() async throws {
         try await Self.withNode { client, node in
@@ -127,7 +158,8 @@ struct NodeAPITests {
             _ = try await Self.post(client, tx.wireBytes)
             let committed = try await Self.waitCommitted(client, tx.id)
             let height = Int64(committed.split(separator: "\"height\": ")[1].prefix { $0.isNumber })!
-            for path in ["/v1/status", "/v1/state", "/v1/accounts", "/v1/trust", "/v1/deposits", "/v1/offers", "/v1/grants", "/v1/cases", "/v1/validators", "/v1/blocks/\(height)", "/metrics", "/healthz"] {
+            for path in ["/v1/status", "/v1/state", "/v1/accounts", "/v1/trust", "/v1/deposits", "/v1/offers", "/v1/grants", "/v1/cases", "/v1/validators",
+                         "/v1/tokens", "/v1/bids", "/v1/trades", "/v1/blocks/\(height)", "/metrics", "/healthz"] {
                 let (status, _) = try await Self.get(client, path)
                 #expect(status == .ok, "\(path)")
             }
