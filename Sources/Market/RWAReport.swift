@@ -106,10 +106,12 @@ public enum RWAReport {
         func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
         svg.text(width / 2 - right / 2 + left / 2, 28, title, size: 16, anchor: "middle", weight: "bold")
         svg.rect(left, top, plotW, plotH, fill: "#ffffff", stroke: "#444444")
-        for i in 0...5 {
-            let y = yMin + (yMax - yMin) * Double(i) / 5
-            svg.line(left, py(y), left + plotW, py(y), stroke: "#dddddd")
-            svg.text(left - 6, py(y) + 4, String(format: abs(yMax - yMin) < 10 ? "%.2f" : "%.0f", y), size: 11, anchor: "end")
+        // Ticks at 1, 2 or 5 × a power of ten, about five of them.
+        let raw = (yMax - yMin) / 5, magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        for y in stride(from: (yMin / step).rounded(.up) * step, through: yMax, by: step) {
+            svg.line(left, py(y), left + plotW, py(y), stroke: abs(y) < step / 1e6 ? "#888888" : "#dddddd")
+            svg.text(left - 6, py(y) + 4, String(format: step < 1 ? "%.2f" : "%.0f", y), size: 11, anchor: "end")
         }
         for x in Set(xs).sorted() {
             svg.line(px(x), top + plotH, px(x), top + plotH + 5, stroke: "#444444")
@@ -139,7 +141,7 @@ public enum RWAReport {
         let scarcities = Array(Set(rows.map(\.configuration.scarcity))).sorted()
         var md = "# Spectrum as a real-world asset: case study\n\n"
         md += "`trustband simulate rwa`: \(rows.count) runs, \(seeds) seeds × scarcity \(scarcities.map { String(format: "%.1f", $0) }.joined(separator: ", ")), "
-        md += "\(rounds) rounds of four 15-minute periods, \(String(format: "%.0f", seconds)) s. Two MNOs with 8 × 1 MHz channels each, twelve users with "
+        md += "\(rounds) rounds of four 15-minute periods, \(String(format: "%.0f", seconds)) s. Two MNOs with 20 × 1 MHz channels each, twelve users with "
         md += "time-varying demand (a daily swing of ±60 % and noise), every action a signed transaction on the contract. See docs/rwa.md for the model.\n\n"
         md += "## Claims\n\n| claim | holds | evidence |\n|---|---|---|\n"
         for c in claims(rows) { md += "| \(c.statement) | \(c.holds ? "yes" : "**no**") | \(c.evidence) |\n" }
