@@ -83,6 +83,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WebUI",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Market",
             dependencies: ["Ledger", "Evidence", "Signal", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "HashTreeCollections", package: "swift-collections")],
@@ -100,7 +105,7 @@ let package = Package(
         ),
         .target(
             name: "Node",
-            dependencies: ["Consensus", "Ledger", "Storage", "Evidence", "Signal",
+            dependencies: ["Consensus", "Ledger", "Storage", "Evidence", "Signal", "WebUI",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdCore", package: "hummingbird"),
                            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -119,7 +124,9 @@ let package = Package(
         ),
         .target(
             name: "Agent",
-            dependencies: ["Storage", "Consensus", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal", "Radio",
+            dependencies: ["Storage", "Consensus", "Evidence", "Enforcement", "Spectrum", "Ledger", "Signal", "Radio", "WebUI",
+                           .product(name: "HummingbirdCore", package: "hummingbird"),
+                           .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),

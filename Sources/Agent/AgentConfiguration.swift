@@ -43,6 +43,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var evidenceQuotaBytes: Int64
     /// host:port for `/metrics` and `/healthz`.
     public var listen: String
+    /// Serve the live web view on `listen` too (`http.ui`; off unless set).
+    public var ui = false
     public var pollMs: Int64
     public var backoffInitialMs: Int64
     public var backoffMaximumMs: Int64
@@ -169,7 +171,7 @@ struct AgentConfigurationFile: Decodable {
         var holdS: Double?, marginDB: Double?, fft: Int?, pfa: Double?, threads: Int?
         enum CodingKeys: String, CodingKey { case holdS = "hold_s", marginDB = "margin_db", fft, pfa, threads }
     }
-    struct HTTP: Decodable { var listen: String? }
+    struct HTTP: Decodable { var listen: String?, ui: Bool? }
     struct Delivery: Decodable {
         var pollMs: Int64?, backoffInitialMs: Int64?, backoffMaxMs: Int64?
         enum CodingKeys: String, CodingKey { case pollMs = "poll_ms", backoffInitialMs = "backoff_initial_ms", backoffMaxMs = "backoff_max_ms" }
@@ -207,7 +209,7 @@ struct AgentConfigurationFile: Decodable {
             AgentConfiguration.LiveSource(args: args, frequency: source.frequency ?? 0, sampleRate: source.rate ?? 0, gainDB: source.gainDB,
                                           segmentSeconds: source.segmentS ?? 2, maxSpooled: source.maxSpooled ?? 4)
         }
-        return AgentConfiguration(
+        var configuration = AgentConfiguration(
             account: sensor.account, key: sensor.key, location: sensor.location ?? "", recording: source.recording ?? "", recordingOptions: options,
             device: live,
             grants: grants?.file, calibration: calibration?.table, gainDB: calibration?.gainDB, nodes: ledger.nodes, genesis: ledger.genesis,
@@ -215,6 +217,8 @@ struct AgentConfigurationFile: Decodable {
             threads: detector?.threads ?? AgentConfiguration.defaultThreads,
             dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",
             pollMs: delivery?.pollMs ?? 200, backoffInitialMs: delivery?.backoffInitialMs ?? 500, backoffMaximumMs: delivery?.backoffMaxMs ?? 30_000)
+        configuration.ui = http?.ui ?? false
+        return configuration
     }
 }
 

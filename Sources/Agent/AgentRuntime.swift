@@ -24,6 +24,10 @@ public final class AgentRuntime: Sendable {
     private let metrics: AgentMetrics
     private let now: @Sendable () -> Int64
     private let state = HealthBox()
+    /// What the web view's viewers are sent (frames only while someone watches).
+    public let liveView = LiveView()
+    /// Makes the view's spectrum frames; nil unless the web view is on (`http.ui`).
+    public let monitor: SpectrumMonitor?
 
     struct HealthState {
         var audited = false
@@ -35,6 +39,13 @@ public final class AgentRuntime: Sendable {
         var droppedSegments: Int64 = 0
         /// The grants last read from the ledger: audits go on against them while it is unreachable.
         var ledgerGrants: [Grant]?
+        /// The grants the last audit used (the web view draws them); the device's state (nil: a recording).
+        var grantsInUse: [Grant] = []
+        var deviceConnected: Bool?
+        var overflows: Int64 = 0
+        /// The last audit's calibration offset (dBm = dBFS + offset) and sample rate.
+        var calibrationOffsetDB: Double?
+        var sampleRate: Double?
     }
 
     /// Shared with the delivery observer (a `Mutex` itself cannot be captured).
@@ -50,6 +61,7 @@ public final class AgentRuntime: Sendable {
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }) throws(AgentError) {
         self.configuration = configuration
         self.gateway = gateway
+        monitor = configuration.ui ? SpectrumMonitor(view: liveView) : nil
         self.logger = logger
         self.now = now
         let key: Curve25519.Signing.PrivateKey
@@ -70,6 +82,7 @@ public final class AgentRuntime: Sendable {
         let verifier = CommitVerifier(gateway: gateway, genesis: trusted)
         let account = configuration.account
         let state = self.state
+        let liveView = self.liveView
         delivery = EvidenceDelivery(account: account, outbox: outbox, gateway: gateway, verifier: verifier, sign: { record, signature, nonce in
             let signed = try Transaction(signer: account, nonce: nonce, body: .evidence(record: record, signature: signature)).signed(by: key)
             return (signed.transaction.id, signed.wireBytes)
@@ -80,6 +93,7 @@ public final class AgentRuntime: Sendable {
                 metrics.delivered.increment()
                 metrics.latency.recordNanoseconds(latency)
                 state.withLock { $0.lastLedgerProblem = nil }
+                liveView.publishEvent(SpectrumMonitor.eventJSON(type: "outbox", fields: [("record", id), ("state", "delivered")]))
                 logger.info("evidence delivered", metadata: ["record": "\(id)", "height": "\(height.map(String.init) ?? "already on the ledger")"])
             case .refused(let id, let reason):
                 metrics.refused.increment()
@@ -148,6 +162,11 @@ public final class AgentRuntime: Sendable {
                                                                                            gain: gain, sampleRate: rate))
             } catch { throw .configuration(key: "calibration.table", problem: "\(error)") }
         }
+        state.withLock {
+            $0.grantsInUse = grants
+            $0.calibrationOffsetDB = calibration?.offsetDb
+            $0.sampleRate = rate
+        }
         let holdNs = Int64((configuration.holdSeconds * 1e9).rounded())
         var welch = WelchConfiguration(fftSize: configuration.fftSize, overlap: 0.5, averages: 4, statistics: false)
         welch.threads = configuration.threads
@@ -165,10 +184,42 @@ public final class AgentRuntime: Sendable {
                                              noiseFloorDBFSPerBin: report.floorDBFSPerBin, fftSize: report.fftSize, calibration: calibration)
         let added = try intake.take(report.violations, grants: grants, recording: recording, context: context, now: now())
         metrics.evidence.increment(by: Int64(added.count))
+        publish(report.violations, found: now())
         logger.info("audited", metadata: ["recording": "\(recording.path)", "samples": "\(report.samples)",
                                           "violations": "\(report.violations.count)", "new_evidence": "\(added.count)"])
         updateDepth()
         return added
+    }
+
+    /// Tells the web view's viewers about violations just found.
+    private func publish(_ violations: [Violation], found: Int64) {
+        for v in violations {
+            func number(_ x: Double) -> String { x.isFinite ? String(format: "%.1f", x) : "—" }
+            liveView.publishEvent(SpectrumMonitor.eventJSON(type: "violation", fields: [
+                ("kind", v.kind.rawValue), ("rule", v.rule), ("grant", v.grantID), ("suspect", v.suspect), ("measured", number(v.measured)),
+                ("limit", number(v.limit)), ("unit", v.unit), ("start", v.startTime?.rfc3339 ?? "sample \(v.startSample)"),
+                ("end", v.endTime?.rfc3339 ?? "sample \(v.endSample)"),
+            ]).dropLast() + ",\"found_ms\":\(found / 1_000_000)}")
+        }
+    }
+
+    /// The live capture has the device open (or lost it).
+    func noteDevice(connected: Bool) { state.withLock { $0.deviceConnected = connected } }
+
+    /// What the web view shows of the source and the device, and the grants in use.
+    public struct ViewStatus: Sendable {
+        public var deviceConnected: Bool?
+        public var overflows: Int64
+        public var reconnects: Int64
+        public var segments: Int64
+        public var grants: [Grant]
+        public var calibrationOffsetDB: Double?
+        public var sampleRate: Double?
+    }
+
+    public func viewStatus() -> ViewStatus {
+        state.withLock { ViewStatus(deviceConnected: $0.deviceConnected, overflows: $0.overflows, reconnects: $0.reconnects, segments: $0.segments, grants: $0.grantsInUse,
+                                calibrationOffsetDB: $0.calibrationOffsetDB, sampleRate: $0.sampleRate) }
     }
 
     /// Counts what the live capture reports (device counters are cumulative; deltas are added).
@@ -178,6 +229,7 @@ public final class AgentRuntime: Sendable {
         metrics.segments.increment(by: segments)
         metrics.droppedSegments.increment(by: dropped)
         state.withLock {
+            $0.overflows += overflows
             $0.segments += segments
             $0.reconnects += reconnects
             $0.droppedSegments += dropped

@@ -31,6 +31,10 @@ public enum AgentServices {
         }
 
         public func run() async throws {
+            if let monitor = runtime.monitor, runtime.configuration.device == nil {
+                monitor.startReplay(path: runtime.configuration.recording, options: runtime.configuration.recordingOptions)
+            }
+            defer { runtime.monitor?.stop() }
             await cancelWhenGracefulShutdown {
                 await withTaskGroup(of: Void.self) { group in
                     if let device = runtime.configuration.device {
@@ -163,6 +167,7 @@ public enum AgentServices {
             return Response(status: h.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        if runtime.configuration.ui { addWebUI(to: router, runtime: runtime) }
         return router
     }
 }

@@ -73,8 +73,12 @@ public final class LiveCapture: Sendable {
             let path = "\(spoolDir)/segment-\(ProcessInfo.processInfo.processIdentifier)-\(sequence).sigmf-meta"
             sequence += 1
             do {
+                runtime.noteDevice(connected: true)
+                let monitor = runtime.monitor, rate = source.sampleRate
                 let segment = try SegmentRecorder.record(from: open, args: source.args, samples: perSegment, to: path,
-                                                         recorder: "trustband agent", overwrite: true, buffer: buffer)
+                                                         recorder: "trustband agent", overwrite: true, buffer: buffer) { samples, info in
+                    monitor?.offer(samples, rate: rate, center: info.centerFrequency)
+                }
                 let s = open.statistics
                 runtime.noteCapture(overflows: s.overflows - counted.overflows, reconnects: s.reconnects - counted.reconnects,
                                     segments: segment == nil ? 0 : 1, dropped: 0)
@@ -96,6 +100,7 @@ public final class LiveCapture: Sendable {
                 if stop.isRaised { return }
                 // The source gave up on the device: open it afresh after a pause.
                 logger.error("capture failed; reopening the device", metadata: ["error": "\(error)"])
+                runtime.noteDevice(connected: false)
                 device = nil
                 Self.sleep(reopenDelay, unless: stop)
             }

@@ -3,6 +3,7 @@ import Evidence
 import Storage
 import Foundation
 import Hummingbird
+import WebUI
 import Ledger
 import Logging
 import NIOCore
@@ -176,6 +177,10 @@ public enum NodeAPI {
             registry?.emit(into: &text)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
+        // The explorer: a read-only page over the routes above.
+        WebPage.addCommonAssets(to: router)
+        router.get("/ui") { _, _ in WebPage.response(ExplorerPage.html, contentType: "text/html; charset=utf-8") }
+        router.get("/ui/explorer.js") { _, _ in WebPage.response(ExplorerPage.js, contentType: "text/javascript; charset=utf-8") }
         router.get("/healthz") { _, _ -> Response in json(.ok, .object(JSONObject([("ok", .bool(true))]))) }
         return router
     }

@@ -14,7 +14,8 @@ public enum SegmentRecorder {
     /// Captures the next `samples` samples (fewer only if the source ends) into `metaPath`.
     /// Returns nil when the source had nothing more to give.
     public static func record(from source: SoapyDeviceSource, args: String, samples: Int64, to metaPath: String,
-                              recorder: String, overwrite: Bool = false, buffer: IQBuffer) throws -> Segment? {
+                              recorder: String, overwrite: Bool = false, buffer: IQBuffer,
+                              observe: ((UnsafeBufferPointer<IQ>, BlockInfo) -> Void)? = nil) throws -> Segment? {
         let writer = try SigMFWriter(metaPath: metaPath, format: source.deviceFormat, overwrite: overwrite)
         var captures: [SigMFCapture] = []
         while writer.samplesWritten < samples, let info = try source.read(into: buffer) {
@@ -23,6 +24,7 @@ public enum SegmentRecorder {
                                              datetime: info.time, globalIndex: info.sampleIndex))
             }
             let take = Int(min(Int64(info.count), samples - writer.samplesWritten))
+            observe?(UnsafeBufferPointer(rebasing: buffer.samples[0..<take]), info)
             let raw = source.lastRawBlock
             try writer.appendRaw(UnsafeRawBufferPointer(rebasing: raw[0..<(take * source.deviceFormat.bytesPerSample)]))
         }

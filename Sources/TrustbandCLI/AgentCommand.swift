@@ -55,6 +55,7 @@ struct AgentCommand: AsyncParsableCommand {
                                   registry.emit(into: &bytes)
                                   return String(decoding: bytes, as: UTF8.self)
                               }),
+                              server: AgentServices.server(runtime: runtime),
                               configuration: .init(address: .hostname(String(parts[0]), port: Int(parts[1]) ?? 9464), serverName: "trustband-agent"),
                               services: [AgentServices.Work(runtime: runtime, heartbeat: heartbeat, logger: logger),
                                          AgentServices.Watchdog(notifier: SystemdNotifier(), heartbeat: heartbeat, runtime: runtime)],
