@@ -23,6 +23,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The recording the agent audits.")
     var recording = RepositoryPaths.root + "/Fixtures/recordings/demo-violations.sigmf-meta"
 
+    @Flag(help: "At the end, leave the ledger and the agent (with its live view) running until Ctrl-C.")
+    var keep = false
+
     static let accounts = [
         Devnet.DevAccount(id: "mno-a", role: .mno, deposit: 10_000, balance: 100_000),
         Devnet.DevAccount(id: "pbs-1", role: .pbs, deposit: 300, balance: 2_000),
@@ -35,10 +38,12 @@ struct DemoCommand: AsyncParsableCommand {
         try startAfresh(root)
         let configs = try Devnet.create(directory: root + "/ledger", nodes: 4, basePort: basePort, devAccounts: Self.accounts)
         let devnet = DevnetProcesses(configs: configs, basePort: basePort)
+        let stop = keep ? SignalWaiter([SIGINT, SIGTERM]) : nil
         try devnet.startAll()
         defer { devnet.stopAll() }
         try await devnet.waitReady()
         say("1. Ledger: 4 validators (v1…v4) on \(devnet.urls.joined(separator: ", "))")
+        say("   explorer: \(devnet.urls[0])/ui")
         var keys: [String: Curve25519.Signing.PrivateKey] = [:]
         for n in 1...4 { keys["v\(n)"] = try SensorKeys.loadSigningKey("\(root)/ledger/v\(n)/key/\(SensorKeys.signingFile)") }
         let ledger = DemoLedger(node: devnet.urls[0], validatorKeys: keys)
@@ -74,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
             "grants": ["ledger": true],
             "ledger": ["nodes": devnet.urls, "genesis": root + "/ledger/genesis.json"],
             "data_dir": "data",
-            "http": ["listen": "127.0.0.1:\(basePort + 10)"],
+            "http": ["listen": "127.0.0.1:\(basePort + 10)", "ui": true],
         ]
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             .write(to: URL(fileURLWithPath: agentDir + "/agent.json"))
@@ -131,6 +136,24 @@ struct DemoCommand: AsyncParsableCommand {
         }
         say("\n   Evidence bundles (signed record, SigMF excerpt, evidence.svg) are in \(agentDir)/data/evidence; "
             + "check one with `trustband evidence verify BUNDLE`.")
+        guard let stop else {
+            say("\n   Run with --keep to leave the ledger (explorer at \(devnet.urls[0])/ui) and the agent's live view up.")
+            return
+        }
+        // The agent as a service, its live view on: it replays the recording for the view; its
+        // evidence is already on the ledger (the outbox keeps each record once).
+        let service = Process()
+        service.executableURL = URL(fileURLWithPath: DevnetProcesses.executable)
+        service.arguments = ["agent", "--config", agentDir + "/agent.json"]
+        service.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        service.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try service.run()
+        defer { if service.isRunning { service.terminate(); service.waitUntilExit() } }
+        say("\n6. Left running (Ctrl-C stops everything):")
+        say("   ledger explorer:   \(devnet.urls[0])/ui")
+        say("   agent live view:   http://127.0.0.1:\(basePort + 10)/")
+        let signal = await stop.wait()
+        say("\nsignal \(signal): stopping the agent and the nodes")
     }
 
     private func balances(_ ledger: DemoLedger) async throws -> [String: (deposit: Int64, balance: Int64, trust: String)] {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import TestSupport
 import Testing
@@ -31,5 +34,40 @@ struct DemoTests {
             let verified = try CLI.run(["evidence", "verify", evidence + "/" + bundle])
             #expect(verified.status == 0 && verified.out.hasPrefix("ok:"), "\(verified.out)\(verified.err)")
         }
+    }
+
+    @Test("trustband demo --keep: prints the explorer and live-view URLs, leaves both up (evidence not duplicated) until Ctrl-C")
+    func keep() throws {
+        let dir = try Paths.scratch().appendingPathComponent("demo-keep").path
+        let base = AgentProcessTests.freePort()
+        let log = try Paths.scratch().appendingPathComponent("demo-keep.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let demo = Process()
+        demo.executableURL = CLI.executable
+        demo.arguments = ["demo", "--dir", dir, "--base-port", "\(base)", "--keep"]
+        demo.standardOutput = try FileHandle(forWritingTo: log)
+        demo.standardError = FileHandle.nullDevice
+        try demo.run()
+        defer { if demo.isRunning { kill(demo.processIdentifier, SIGKILL) } }
+        var out = ""
+        for _ in 0..<600 where !out.contains("agent live view:") {
+            usleep(100_000)
+            out = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        }
+        #expect(out.contains("ledger explorer:   http://127.0.0.1:\(base)/ui") && out.contains("agent live view:   http://127.0.0.1:\(base + 10)/"), "\(out)")
+        let explorer = AgentProcessTests.get("http://127.0.0.1:\(base)/ui")
+        #expect(explorer?.status == 200 && explorer?.body.contains("Trustband ledger") == true)
+        var view: (status: Int, body: String)?
+        for _ in 0..<100 {
+            view = AgentProcessTests.get("http://127.0.0.1:\(base + 10)/api/outbox")
+            if view != nil { break }
+            usleep(100_000)
+        }
+        usleep(2_000_000)
+        view = AgentProcessTests.get("http://127.0.0.1:\(base + 10)/api/outbox")
+        #expect(view?.status == 200 && view?.body.components(separatedBy: "\"record\"").count == 3, "\(String(describing: view))")
+        kill(demo.processIdentifier, SIGINT)
+        for _ in 0..<100 where demo.isRunning { usleep(100_000) }
+        #expect(!demo.isRunning && demo.terminationStatus == 0)
     }
 }
