@@ -74,8 +74,14 @@ struct AuditCommand: ParsableCommand {
             var detection = DetectionConfiguration()
             detection.welch.threads = threads
             try detection.welch.validate()
+            let progress = TerminalProgress(enabled: !json)
+            var pass = 0
             let report = try Audit.run(grants: grantList, detection: detection, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: margin),
-                                       calibration: applied) { try RecordingSource(recording: recording) }
+                                       calibration: applied) {
+                pass += 1
+                return ProgressRecordingSource(try RecordingSource(recording: recording), progress: progress, pass: pass)
+            }
+            progress.finish()
             if let key {
                 guard let evidenceDir else { throw UserFacingError(message: "--key needs --evidence-dir") }
                 let signing = try SensorKeys.loadSigningKey(key)

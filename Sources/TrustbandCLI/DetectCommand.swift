@@ -66,7 +66,13 @@ struct DetectCommand: ParsableCommand {
                                                        segmentation: SegmentationConfiguration(hangSpectra: max(0, hang)),
                                                        refinement: refinement)
             let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
-            let report = try OccupancyAnalysis.run(configuration, calibration: applied) { try RecordingSource(recording: recording) }
+            let progress = TerminalProgress(enabled: !json)
+            var pass = 0
+            let report = try OccupancyAnalysis.run(configuration, calibration: applied) {
+                pass += 1
+                return ProgressRecordingSource(try RecordingSource(recording: recording), progress: progress, pass: pass)
+            }
+            progress.finish()
             if json {
                 print(try JSONWriter.write(report.jsonValue(recording: recording.path)))
             } else {

@@ -63,3 +63,18 @@ struct BadRecordingTests {
         #expect(!info.out.contains("problems:"))
     }
 }
+
+@Suite("Progress on a terminal")
+struct ProgressTests {
+    @Test("detect shows passes, samples, rate and time left on a terminal, and nothing when its output is not a terminal or with --json")
+    func progress() throws {
+        let recording = Paths.repository.appendingPathComponent("Fixtures/recordings/demo.sigmf-meta").path
+        let quiet = try CLI.run(["detect", recording])
+        #expect(quiet.status == 0 && !quiet.err.contains("Msamples"), "\(quiet.err)")
+        // `script` gives the command a pseudo-terminal.
+        let tty = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", "\(CLI.executable.path) detect \(recording)", "/dev/null"])
+        #expect(tty.out.contains("pass 1: ") && tty.out.contains("Msamples") && tty.out.contains("left)"), "\(tty.out)")
+        let json = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", "\(CLI.executable.path) detect \(recording) --json", "/dev/null"])
+        #expect(!json.out.contains("Msamples"), "\(json.out)")
+    }
+}
