@@ -7,7 +7,7 @@ import Signal
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print our figure beside a peer's and the ratio.",
-        subcommands: [ConvertBench.self, PSDBench.self, SweepBench.self, ContractBench.self, LedgerBench.self, Ed25519Bench.self])
+        subcommands: [ConvertBench.self, PSDBench.self, SweepBench.self, ContractBench.self, LedgerBench.self, Ed25519Bench.self, LiveViewBench.self])
 }
 
 /// Sample-format conversion to CF32 against numpy.
