@@ -14,14 +14,18 @@ struct BenchOptions: ParsableArguments {
 /// Wall-clock timing of repeated runs.
 enum Timing {
     /// Runs `body` `repeats` times; returns the best and median durations in nanoseconds.
+    /// On a terminal, the repetitions done are shown between runs (never inside a timed one).
     static func measure(repeats: Int, _ body: () throws -> Void) rethrows -> (best: Int64, median: Int64) {
         let clock = SystemPacingClock()
+        let progress = TerminalProgress(enabled: true)
         var times: [Int64] = []
-        for _ in 0..<max(1, repeats) {
+        for n in 0..<max(1, repeats) {
             let start = clock.now()
             try body()
             times.append(clock.now() - start)
+            progress.update(done: n + 1, of: max(1, repeats), unit: "runs", label: "timing")
         }
+        progress.finish()
         times.sort()
         return (times[0], times[times.count / 2])
     }

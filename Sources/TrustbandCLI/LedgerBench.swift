@@ -66,7 +66,18 @@ struct LedgerBench: AsyncParsableCommand {
         var csv = "rate,due_s,latency_ms\n"
         for rate in steps {
             let txs = try workload.make(count: rate * duration, evidencePercent: evidencePercent, tradePercent: tradePercent)
+            let progress = TerminalProgress(enabled: true), seconds = duration
+            let ticker = Task {
+                let start = ContinuousClock.now
+                while !Task.isCancelled {
+                    let elapsed = Int((ContinuousClock.now - start) / .seconds(1))
+                    progress.update(done: min(elapsed, seconds), of: seconds, unit: "s", label: "offering \(rate) tx/s")
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
             let run = try await LedgerLoad(urls: devnet.urls, batchMs: batchMs).run(txs, rate: rate, seconds: duration)
+            ticker.cancel()
+            progress.finish()
             results.append((rate, txs.count, run.committedInWindow, run.committedPerSecond, run.p50, run.p99, run.refused))
             for point in run.series { csv += String(format: "%d,%.4f,%.1f\n", rate, point.due, point.latency * 1000) }
             say(String(format: "  offered %5d tx/s: committed %7.0f tx/s, submit→commit p50 %6.0f ms, p99 %6.0f ms, refused (retried) %d",
