@@ -1,4 +1,5 @@
 import Consensus
+import CoreMetrics
 import Evidence
 import Storage
 import Foundation
@@ -15,8 +16,11 @@ import Signal
 /// body is bounded; anything malformed gets a 4xx with the reason as JSON `{"error": …}` and a
 /// log line, never a crash.
 public enum NodeAPI {
-    public static func router(node: LedgerNode, registry: PrometheusCollectorRegistry?, logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(node: LedgerNode, registry: PrometheusCollectorRegistry?, logger: Logger) -> Router<NodeRequestContext> {
+        let router = Router(context: NodeRequestContext.self)
+        let limits = node.configuration.limits
+        router.add(middleware: RateLimitMiddleware(limiter: ClientRateLimiter(rate: limits.requestsPerSecond, burst: limits.burst),
+                                                   onLimited: { node.metrics.rateLimited.increment() }))
         let limit = node.configuration.maxBodyBytes
         let app = node.application
         // A peer's batch is under 16 MiB plus one last message, at most a proposal of the largest

@@ -56,6 +56,8 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
     /// A snapshot of the state every this many heights.
     public var snapshotEvery: Int64
     public var timeouts: Timeouts
+    /// What one client may take of the public API.
+    public var limits = ClientLimits()
 
     public init(id: String, key: String, listen: String, dataDir: String, genesis: String, peers: [Peer]) {
         self.id = id
@@ -73,7 +75,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, key, listen, dataDir = "data_dir", genesis, peers, mempool, blockMaxTransactions = "block_max_transactions"
-        case maxBodyBytes = "max_body_bytes", snapshotEvery = "snapshot_every", timeouts
+        case maxBodyBytes = "max_body_bytes", snapshotEvery = "snapshot_every", timeouts, limits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +88,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
         snapshotEvery = try c.decodeIfPresent(Int64.self, forKey: .snapshotEvery) ?? snapshotEvery
         timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? timeouts
+        limits = try c.decodeIfPresent(ClientLimits.self, forKey: .limits) ?? limits
     }
 
     /// Environment variables that override the file: `TRUSTBAND_NODE_LISTEN`,

@@ -11,6 +11,8 @@ struct NodeMetrics: Sendable {
     let accepted = Counter(label: "trustband_node_submitted_transactions_total", dimensions: [("result", "accepted")])
     let peerMessages = Counter(label: "trustband_node_peer_messages_total")
     let catchUpBlocks = Counter(label: "trustband_node_catch_up_blocks_total")
+    let rateLimited = Counter(label: "trustband_node_rate_limited_total")
+    let connectionsRefused = Counter(label: "trustband_node_connections_refused_total")
 
     func refused(_ reason: String) { Counter(label: "trustband_node_submitted_transactions_total", dimensions: [("result", reason)]).increment() }
     func badRequest(_ route: String) { Counter(label: "trustband_node_bad_requests_total", dimensions: [("route", route)]).increment() }

@@ -1,4 +1,6 @@
+import CoreMetrics
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -20,7 +22,18 @@ public enum PeerLinkServer {
     /// The HTTP server builder for `Application(router:server:…)`.
     public static func server(node: LedgerNode, logger: Logger) -> HTTPServerBuilder {
         let ws = WebSocketServerConfiguration(maxFrameSize: PeerTransport.frameSize, autoPing: .enabled(timePeriod: .seconds(10)), closeTimeout: .seconds(2))
-        return .http1WebSocketUpgrade(configuration: .init(ws: ws)) { request, _, _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
+        let limits = node.configuration.limits
+        let connections = ConnectionLimiter(cap: limits.connectionsPerClient, onRefused: { node.metrics.connectionsRefused.increment() })
+        let idle: TimeAmount? = limits.idleTimeoutSeconds > 0 ? .seconds(limits.idleTimeoutSeconds) : nil
+        return HTTPServerBuilder { responder in
+            LimitedChildChannel(base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: ws), shouldUpgrade: upgrade(node: node, logger: logger)),
+                                connections: connections, idleTimeout: idle)
+        }
+    }
+
+    /// Which upgrade requests open a peer link.
+    static func upgrade(node: LedgerNode, logger: Logger) -> @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        { request, _, _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
             guard let target = LinkTarget(path: request.path ?? "") else { return .dontUpgrade }
             let linkLogger = logger.with(["peer": "\(target.from)", "channel": "\(target.channel.rawValue)"])
             return .upgrade([:]) { inbound, outbound, _ in

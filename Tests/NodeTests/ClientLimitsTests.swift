@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import Logging
+import Node
+import NIOCore
+import Testing
+
+/// Per-client limits on a node's public API, on a real socket.
+@Suite("Node client limits", .serialized)
+struct ClientLimitsTests {
+    /// A one-validator node with `limits`, served live (the peer server builder: connection caps
+    /// and idle timeout apply there).
+    static func withLiveNode(_ limits: ClientLimits, _ body: @Sendable (Int) async throws -> Void) async throws {
+        let logger = Logger(label: "test.limits")
+        let dir = NSTemporaryDirectory() + "trustband-limits-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let configs = try Devnet.create(directory: dir, nodes: 1, basePort: 0, devAccounts: [.init(id: "user-1", role: .pu, deposit: 100, balance: 10_000)])
+        var configuration = try NodeConfiguration.load(path: configs[0])
+        configuration.limits = limits
+        let node = try LedgerNode(configuration: configuration, logger: logger)
+        let app = Application(router: NodeAPI.router(node: node, registry: nil, logger: logger), server: PeerLinkServer.server(node: node, logger: logger),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        try await app.test(.live) { client in try await body(try #require(client.port)) }
+    }
+
+    /// A raw HTTP/1.1 GET on a new connection: the status line, or nil if the server closed it.
+    static func get(port: Int, path: String = "/healthz") -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { return nil }
+        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request = "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
+    /// `get` on a thread of its own: a blocking socket must not hold one of the few threads the
+    /// server's own tasks run on.
+    static func fetch(port: Int, path: String = "/healthz") async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: get(port: port, path: path)) }.start()
+        }
+    }
+
+    /// An open connection that says nothing (a slow-loris client holding a slot).
+    static func idleConnection(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        // Half a request line, then silence.
+        _ = "GET /v1/sta".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        return fd
+    }
+
+    @Test("A client over its rate gets 429 with Retry-After and a reason; under it again, 200")
+    func rate() async throws {
+        var limits = ClientLimits()
+        limits.requestsPerSecond = 5
+        limits.burst = 10
+        try await Self.withLiveNode(limits) { port in
+            var statuses: [String] = []
+            for _ in 0..<20 { statuses.append(await Self.fetch(port: port, path: "/v1/status").map { String($0.prefix(12)) } ?? "closed") }
+            #expect(statuses.prefix(10).allSatisfy { $0 == "HTTP/1.1 200" }, "\(statuses)")
+            #expect(statuses.suffix(3).allSatisfy { $0 == "HTTP/1.1 429" }, "\(statuses)")
+            let limited = try #require(await Self.fetch(port: port, path: "/v1/status"))
+            #expect(limited.lowercased().contains("retry-after: 1") && limited.contains("rate_limited"), "\(limited)")
+            try await Task.sleep(for: .milliseconds(1_300))
+            #expect(await Self.fetch(port: port, path: "/v1/status")?.hasPrefix("HTTP/1.1 200") == true)
+        }
+    }
+
+    @Test("A client holding idle connections gets no more than its cap; the idle ones are closed after the timeout; then it is served again")
+    func connections() async throws {
+        var limits = ClientLimits()
+        limits.connectionsPerClient = 4
+        limits.idleTimeoutSeconds = 2
+        try await Self.withLiveNode(limits) { port in
+            let held = (0..<4).map { _ in Self.idleConnection(port: port) }
+            defer { for fd in held { close(fd) } }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await Self.fetch(port: port) == nil, "a fifth connection is closed at once")
+            // The idle timeout frees the slots the slow client held.
+            try await Task.sleep(for: .milliseconds(2_800))
+            #expect(await Self.fetch(port: port)?.hasPrefix("HTTP/1.1 200") == true)
+        }
+    }
+}
