@@ -19,6 +19,8 @@ let package = Package(
         // The replay driver as a loadable SoapySDR module (install into SoapySDR's module
         // directory to use it from SoapySDRUtil, soapy_power, GNU Radio…).
         .library(name: "SoapyReplayModule", type: .dynamic, targets: ["SoapyReplay"]),
+        // The fuzz targets' decoders, for the libFuzzer package in Fuzz/.
+        .library(name: "TrustbandFuzzing", targets: ["TrustbandFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -80,6 +82,11 @@ let package = Package(
             name: "Ledger",
             dependencies: ["Signal", "Enforcement", "Evidence", "CSodium", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "HashTreeCollections", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TrustbandFuzzing",
+            dependencies: ["Signal", "Enforcement", "Evidence", "Ledger", "Consensus"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -175,6 +182,7 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Enforcement", "Signal", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["TrustbandFuzzing", "TestSupport", "Ledger", "Evidence", "Consensus", "Signal", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSettings),
         .testTarget(name: "MarketTests", dependencies: ["Market", "Ledger", "Signal", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Evidence", "Signal", "TestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto"), .product(name: "HashTreeCollections", package: "swift-collections")],

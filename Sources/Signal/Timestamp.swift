@@ -79,7 +79,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard index == u.count else { throw bad }
         let days = Self.days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        self.init(nanosecondsSinceEpoch: seconds * 1_000_000_000 + nanos)
+        // Nanoseconds since 1970 in 64 bits reach from 1677 to 2262: outside, the time is refused.
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow2) = scaled.addingReportingOverflow(nanos)
+        guard !overflow, !overflow2 else {
+            throw SignalError.invalidArgument(name: "datetime", problem: "'\(text)' is outside 1677–2262, the times nanoseconds since 1970 can hold")
+        }
+        self.init(nanosecondsSinceEpoch: total)
     }
 
     // Howard Hinnant's days_from_civil / civil_from_days.

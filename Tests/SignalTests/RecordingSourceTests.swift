@@ -78,4 +78,18 @@ struct TimestampTests {
     func refused(text: String) {
         #expect(throws: SignalError.self) { try Timestamp(rfc3339: text) }
     }
+
+    /// Found by the fuzzer (Fuzz/regressions): a year past 2262 overflowed the nanoseconds and
+    /// crashed whatever read the time (grant files, SigMF captures, scenarios, genesis files).
+    @Test("Times outside what 64-bit nanoseconds since 1970 hold are refused, not a crash", arguments: ["4052-11-24T00:00:00Z", "2262-04-12T00:00:00Z", "1677-09-21T00:00:00Z", "9999-12-31T23:59:59.999999999-23:59"])
+    func outOfRange(text: String) {
+        #expect(throws: SignalError.self) { try Timestamp(rfc3339: text) }
+        #expect(String(describing: (try? Timestamp(rfc3339: text)) as Any) == "nil")
+    }
+
+    @Test("The ends of the range still parse")
+    func range() throws {
+        #expect(try Timestamp(rfc3339: "2262-04-11T23:47:16Z").nanosecondsSinceEpoch == 9_223_372_036_000_000_000)
+        #expect(try Timestamp(rfc3339: "1677-09-21T00:12:44Z").nanosecondsSinceEpoch == -9_223_372_036_000_000_000)
+    }
 }

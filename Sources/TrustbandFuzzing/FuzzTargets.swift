@@ -1,0 +1,71 @@
+import Consensus
+import Enforcement
+import Evidence
+import Foundation
+import Ledger
+import Signal
+
+/// The decoders that read bytes from outside, as fuzz targets (`Fuzz/`, `scripts/fuzz.sh`).
+/// Each takes any bytes and must either decode them or refuse them with an error: never
+/// crash, hang or read out of bounds. The same functions replay the seed corpora and every
+/// crash ever found in the tests (`FuzzRegressionTests`).
+public enum FuzzTargets {
+    /// Target names, as `TRUSTBAND_FUZZ_TARGET` and the corpus folders spell them.
+    public static let names = ["sigmf-meta", "raw-samples", "transaction", "consensus", "evidence-record", "grants", "scenario", "genesis"]
+
+    /// Runs the target named by `TRUSTBAND_FUZZ_TARGET` (read once).
+    public static func run(_ input: UnsafeBufferPointer<UInt8>) {
+        run(selected, Array(input))
+    }
+
+    static let selected: String = {
+        let name = ProcessInfo.processInfo.environment["TRUSTBAND_FUZZ_TARGET"] ?? ""
+        guard names.contains(name) else { fatalError("TRUSTBAND_FUZZ_TARGET must be one of \(names.joined(separator: ", ")), not \"\(name)\"") }
+        return name
+    }()
+
+    /// Decodes `bytes` with the decoder `target` names. Errors are the expected outcome for
+    /// most inputs and are ignored; what is decoded is re-encoded where an encoder exists and
+    /// must decode to the same value (a round trip that breaks is a bug, reported by a trap).
+    public static func run(_ target: String, _ bytes: [UInt8]) {
+        switch target {
+        case "sigmf-meta":
+            if let metadata = try? SigMFMetadata(json: Data(bytes), path: "fuzz.sigmf-meta") { _ = metadata.captures.count }
+        case "raw-samples": rawSamples(bytes)
+        case "transaction":
+            if let tx = try? Transaction(canonical: bytes) { precondition(tx.canonicalBytes == bytes, "transaction does not re-encode to its bytes") }
+            if let signed = try? SignedTransaction(wire: bytes) { precondition(signed.wireBytes == bytes, "wire transaction does not re-encode to its bytes") }
+            if let vote = try? ConsensusVote(canonical: bytes) { precondition(vote.canonicalBytes == bytes, "vote does not re-encode to its bytes") }
+        case "consensus":
+            if let message = try? ConsensusMessage(wire: bytes) { precondition(message.wireBytes == bytes, "consensus message does not re-encode to its bytes") }
+            if let commit = try? Commit(wire: bytes) { precondition(commit.wireBytes == bytes, "commit does not re-encode to its bytes") }
+        case "evidence-record":
+            if let record = try? EvidenceRecord(canonical: bytes) { precondition(record.canonicalBytes == bytes, "record does not re-encode to its bytes") }
+        case "grants": _ = try? GrantFile.decode(json: Data(bytes), path: "fuzz.json")
+        case "scenario": _ = try? Scenario.run(json: Data(bytes), devSign: true)
+        case "genesis": _ = try? Genesis.parse(json: Data(bytes), devSign: true)
+        default: fatalError("no fuzz target \(target)")
+        }
+    }
+
+    /// A raw sample file: the first byte picks the declared format (or none, to sniff), the
+    /// rest is the file; it is opened, checked and read to the end.
+    static func rawSamples(_ bytes: [UInt8]) {
+        guard let selector = bytes.first else { return }
+        let formats = ["cu8", "cs8", "cs16", "cf32", "cf64", "ci16_le", "ci16_be", "cf32_be", "cu16_le"]
+        let path = NSTemporaryDirectory() + "trustband-fuzz-\(getpid()).raw"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes.dropFirst())) else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = RecordingOptions(sampleRate: 1e6)
+        let index = Int(selector) % (formats.count + 1)
+        if index < formats.count { options.format = try? SampleFormat(parsing: formats[index]) }
+        guard let recording = try? Recording.open(path, options: options), let source = try? RecordingSource(recording: recording) else { return }
+        _ = try? recording.integrityProblems()
+        let buffer = IQBuffer(capacity: 4096)
+        var total = 0
+        while let info = try? source.read(into: buffer) {
+            total += info.count
+            precondition(total <= recording.sampleCount, "read more samples than the file holds")
+        }
+    }
+}
