@@ -109,7 +109,10 @@ public final class SoapyDeviceSource: IQSource {
         if let deviceTimeNs {
             if let anchor = timeAnchor {
                 let expected = anchor.index + Int64((Double(deviceTimeNs - anchor.deviceNs) * rate / 1e9).rounded())
-                if expected > nextIndex { pendingDrop += expected - nextIndex }
+                // A sample clock off by up to 1000 ppm (real ones: tens) moves the timestamps by
+                // that much of the samples since the anchor: that is drift, not loss.
+                let tolerance = max(2, (nextIndex - anchor.index) / 1_000)
+                if expected - nextIndex > tolerance { pendingDrop += expected - nextIndex }
             }
             timeAnchor = (deviceTimeNs, nextIndex + pendingDrop)
         }

@@ -158,6 +158,17 @@ public:
             return SOAPY_SDR_STREAM_ERROR;
         }
         if (_faults.timeoutEvery && call % _faults.timeoutEvery == 0) return SOAPY_SDR_TIMEOUT;
+        if (_faults.dropEvery && call % _faults.dropEvery == 0) {
+            // Lost without a word (a USB packet dropped): the position jumps; the timestamps show
+            // it or, without hardware timestamps, carry on as if nothing was lost.
+            withDeviceState(_key, [&](DeviceState &state) {
+                const uint64_t lost = std::min<uint64_t>(_faults.dropSamples, endPosition() - state.position);
+                state.position += lost;
+                if (!_faults.dropTimestamps) _hiddenLoss += lost;
+                return 0;
+            });
+        }
+        if (_faults.gainStepEvery && call % _faults.gainStepEvery == 0) _gainStepped = !_gainStepped;
         if (_faults.overflowEvery && call % _faults.overflowEvery == 0) {
             withDeviceState(_key, [&](DeviceState &state) {
                 state.position = std::min<uint64_t>(state.position + _faults.overflowDrop, endPosition());
@@ -183,7 +194,9 @@ public:
         if (_faults.goneAfter && position < _faults.goneAfter)
             want = std::min<uint64_t>(want, _faults.goneAfter - position);
         want = std::min<uint64_t>(want, _info.sampleCount - position);
-        const size_t got = readSamples(position, want, buffs[0]);
+        const bool spike = _faults.dcSpikeEvery && call % _faults.dcSpikeEvery == 0;
+        const size_t got = readSamples(position, want, buffs[0], _gainStepped ? std::pow(10.0, _faults.gainStepDb / 20) : 1.0,
+                                       spike ? _faults.dcSpikeLevel : 0.0);
         if (got == 0) return SOAPY_SDR_STREAM_ERROR;
         pace(position + got);
         setPosition(position + got);
@@ -208,15 +221,19 @@ private:
             return 0;
         });
     }
+    /// The device's timestamp of a sample: its clock runs `drift_ppm` off, and samples it lost
+    /// without knowing (`drop_timestamps=0`) are missing from its count.
     long long timeOf(uint64_t position) const {
-        return _startNs + static_cast<long long>(std::llround(double(position) * 1e9 / _info.sampleRate));
+        const double counted = double(position - std::min(position, _hiddenLoss));
+        return _startNs + static_cast<long long>(std::llround(counted * 1e9 / (_info.sampleRate * (1 + _faults.driftPpm * 1e-6))));
     }
-    size_t readSamples(uint64_t position, size_t count, void *out) {
+    size_t readSamples(uint64_t position, size_t count, void *out, double gain = 1, double dc = 0) {
         const size_t width = bytesPerSample(_info.datatype);
         const off_t offset = static_cast<off_t>(_info.headerBytes + position * width);
         if (fseeko(_file, offset, SEEK_SET) != 0) return 0;
         void *target = _convert ? static_cast<void *>(_scratch.data()) : out;
         const size_t got = std::fread(target, width, count, _file);
+        if (gain != 1 || dc != 0) _faults.shape(_info.datatype, target, got, gain, dc);
         if (_convert) convertToCF32(_info.datatype, _scratch.data(), static_cast<float *>(out), got);
         return got;
     }
@@ -230,6 +247,8 @@ private:
     SoapySDR::Kwargs _args;
     RecordingInfo _info;
     FaultPlan _faults;
+    uint64_t _hiddenLoss = 0;
+    bool _gainStepped = false;
     std::string _key;
     std::FILE *_file = nullptr;
     bool _realtime = false, _loop = false, _convert = false, _active = false, _agc = false;

@@ -1,6 +1,7 @@
 // Fault injection for the replay driver, and the process-global "is the device plugged in"
 // state that lets a test unplug a replayed device and watch a source reconnect to it.
 #pragma once
+#include "ReplayRecording.hpp"
 #include <SoapySDR/Types.hpp>
 #include <cstdint>
 #include <string>
@@ -16,6 +17,17 @@ struct FaultPlan {
     uint64_t goneAfter = 0;      ///< after this many samples the device vanishes (once)…
     uint64_t goneFor = 3;        ///< …and the next N make() calls fail before it is back
     bool goneAsTimeout = false;  ///< vanish as endless timeouts instead of stream errors
+    double driftPpm = 0;         ///< the sample clock runs this many ppm fast (+) or slow (-): timestamps drift
+    uint64_t dropEvery = 0;      ///< every N-th read silently loses samples (no overflow reported)…
+    uint64_t dropSamples = 4096; ///< …this many…
+    bool dropTimestamps = true;  ///< …with timestamps that show the gap (false: they carry on as if nothing was lost)
+    uint64_t gainStepEvery = 0;  ///< every N-th read the gain steps (up, then back down at the next step)…
+    double gainStepDb = 6;       ///< …by this much
+    uint64_t dcSpikeEvery = 0;   ///< every N-th read carries a DC offset…
+    double dcSpikeLevel = 0.25;  ///< …of this fraction of full scale (I and Q)
+
+    /// Applies the gain and DC faults to `count` native samples in place (clipped to the format).
+    void shape(Datatype type, void *samples, size_t count, double gain, double dc) const;
 
     static FaultPlan fromArgs(const SoapySDR::Kwargs &args);
 };

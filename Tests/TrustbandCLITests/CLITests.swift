@@ -264,3 +264,35 @@ struct EvidenceCLITests {
         #expect(bad.err.contains("verification failed: signature"), "\(bad.err)")
     }
 }
+
+/// The agent's instrument on what real radios do to a stream (the replay driver's faults): the
+/// bundled demo recording captured through `driver=replay` with a fault, then audited against
+/// the demo grants. Packet loss (with timestamps that show it, or not) and a drifting sample
+/// clock change neither who is accused of what nor lose a violation. (DC offset spikes and
+/// unannounced gain steps do add false accusations today: docs/security.md.)
+@Suite("Audits through radio faults")
+struct RadioFaultAuditTests {
+    static let demo = Paths.repository.appendingPathComponent("Fixtures/recordings/demo.sigmf-meta").path
+    static let grants = Paths.repository.appendingPathComponent("Fixtures/grants/demo.json").path
+
+    /// (kind, rule, grant, suspect) of every violation the audit prints, in order.
+    static func violations(_ fault: String) throws -> [String] {
+        let out = try Paths.scratch("fault-\(fault.hashValue)").appendingPathComponent("r.sigmf-meta").path
+        let record = try CLI.run(["record", "--device", "driver=replay,file=\(demo)" + (fault.isEmpty ? "" : "," + fault), "--freq", "3.56e9", "--rate", "500000",
+                                  "--samples", "100000", "--out", out, "--overwrite"])
+        #expect(record.status == 0 || record.err.contains("device stopped"), "\(record.err)")
+        let audit = try CLI.run(["audit", out, "--grants", grants])
+        #expect(audit.status == 0, "\(audit.err)")
+        return audit.out.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains(" grant ") }
+            .map { $0.split(separator: ":").first.map(String.init) ?? "" }
+    }
+
+    @Test("Packet loss and clock drift: the same violations as the clean stream", arguments: [
+        "drop_every=4,drop_samples=2000", "drop_every=4,drop_samples=2000,drop_timestamps=0", "drift_ppm=200", "drift_ppm=-200", "overflow_every=5,overflow_drop=3000",
+    ])
+    func sameViolations(fault: String) throws {
+        let clean = try Self.violations("")
+        #expect(clean.count == 2, "\(clean)")
+        #expect(try Self.violations(fault) == clean)
+    }
+}
