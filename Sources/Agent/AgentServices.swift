@@ -73,11 +73,27 @@ public enum AgentServices {
             }
         }
 
+        /// Audits a segment. If its evidence cannot be kept (the outbox or the bundle directory
+        /// refuses a write: a full or read-only disk), the segment is kept and audited again
+        /// until it can: its evidence is never lost to a full disk (the radio's newer segments
+        /// wait in the spool meanwhile, and past `max_spooled` are dropped and counted). Any other
+        /// failure is logged and the segment let go.
         private func auditSegment(_ path: String) async {
-            do {
-                try await runtime.audit(recording: path)
-            } catch {
-                logger.error("segment audit failed", metadata: ["segment": "\(path)", "error": "\(error)"])
+            var delay = Duration.seconds(1)
+            while !Task.isCancelled {
+                do {
+                    try await runtime.audit(recording: path)
+                    return
+                } catch .evidence(let problem) {
+                    heartbeat.beat()  // alive and waiting for room, not stuck
+                    logger.critical("cannot keep a segment's evidence; keeping the segment and retrying",
+                                    metadata: ["segment": "\(path)", "problem": "\(problem)", "retry_in": "\(delay)"])
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(30))
+                } catch {
+                    logger.error("segment audit failed", metadata: ["segment": "\(path)", "error": "\(error)"])
+                    return
+                }
             }
         }
 

@@ -98,6 +98,30 @@ struct AgentRuntimeTests {
         #expect(!FileManager.default.fileExists(atPath: bundle + ".partial"))
     }
 
+    @Test("Evidence that cannot be stored (the bundle directory cannot be written): a clear error, nothing half-enqueued; stored once when it can be")
+    func unwritableEvidence() async throws {
+        let site = try Site()
+        let runtime = try site.runtime()
+        // The evidence directory is taken by a file: nothing can be written under it (as on a full
+        // or read-only disk, which root's tests cannot make).
+        let evidence = runtime.configuration.evidenceDir
+        try? FileManager.default.removeItem(atPath: evidence)
+        try Data().write(to: URL(fileURLWithPath: evidence))
+        do {
+            try await runtime.audit()
+            Issue.record("the audit stored evidence where it cannot")
+        } catch {
+            #expect("\(error)".contains("agent evidence"), "\(error)")
+        }
+        #expect(try runtime.outbox.all().isEmpty, "nothing enqueued without its bundle")
+        #expect(!runtime.health().healthy && runtime.health().problems.first?.contains("agent evidence") == true)
+        // Room again: the same audit stores the evidence, once.
+        try FileManager.default.removeItem(atPath: evidence)
+        #expect(try await runtime.audit().count == 1)
+        #expect(try await runtime.audit().isEmpty)
+        #expect(try runtime.outbox.all().count == 1 && runtime.health().healthy)
+    }
+
     @Test("Grants read from the ledger; while it is down the audit waits and says why")
     func grantsFromLedger() async throws {
         let site = try Site(grantsFromLedger: true)
