@@ -16,6 +16,7 @@ public enum AgentPage {
       <h2>Waterfall</h2><canvas id="waterfall" width="1024" height="300"></canvas>
     </section>
     <div class="cols">
+    <section><h2>Emissions in view <span class="muted">(now: bins 10 dB over the frame's median, joined within 3 bins)</span></h2><table><thead><tr><th>centre (MHz)</th><th>width (kHz)</th><th>peak (dBFS/bin)</th><th>over floor (dB)</th><th>in grant</th><th>seen for</th></tr></thead><tbody id="emissions"></tbody></table></section>
     <section><h2>Violations found</h2><table><thead><tr><th>found</th><th>kind / rule</th><th>grant</th><th>suspect</th><th>measured</th><th>limit</th><th>when</th></tr></thead><tbody id="violations"></tbody></table></section>
     <section><h2>Evidence outbox</h2><table><thead><tr><th>record</th><th>state</th><th>height</th><th>commit</th><th>bundle</th></tr></thead><tbody id="outbox"></tbody></table></section>
     </div>
@@ -58,6 +59,7 @@ public enum AgentPage {
       }
       wg.putImageData(row, 0, 0);
       drawSpectrum(m, db);
+      detect(m, db, sorted[Math.floor(n / 2)]);
       const now = performance.now();
       fpsTimes.push(now);
       while (fpsTimes.length > 1 && now - fpsTimes[0] > 2000) fpsTimes.shift();
@@ -89,6 +91,31 @@ public enum AgentPage {
       line(Array.from(meanPower, p => 10 * Math.log10(p)), '#6ea8ff');
       line(maxHold, '#ff6b6b');
       line(db, '#3ddc84');
+    }
+    // Emissions in the current frame: runs of bins 10 dB over the median, gaps of ≤ 3 bins
+    // bridged; each keeps the time it was first seen while it stays (matched by centre).
+    let emissions = [];
+    function detect(m, db, median) {
+      const n = db.length, binHz = m.rate / n, f0 = m.center_hz - m.rate / 2, found = [];
+      let start = -1, last = -1;
+      for (let k = 0; k <= n; k++) {
+        const on = k < n && db[k] > median + 10;
+        if (on) { if (start < 0) start = k; last = k; }
+        if ((!on && start >= 0 && k - last > 3) || (k === n && start >= 0)) {
+          let peak = -Infinity; for (let j = start; j <= last; j++) peak = Math.max(peak, db[j]);
+          const centre = f0 + (start + last + 1) / 2 * binHz;
+          found.push({centre, width: (last - start + 1) * binHz, peak, over: peak - median});
+          start = -1;
+        }
+      }
+      const now = Date.now();
+      emissions = found.map(e => {
+        const before = emissions.find(x => Math.abs(x.centre - e.centre) < Math.max(e.width, x.width));
+        return Object.assign(e, {since: before ? before.since : now});
+      });
+      const inGrant = e => (grants.find(g => e.centre >= g.freq_low_hz && e.centre <= g.freq_high_hz) || {}).id || '—';
+      TB.fill('emissions', emissions.map(e => TB.row([(e.centre / 1e6).toFixed(4), (e.width / 1e3).toFixed(1), e.peak.toFixed(1),
+        e.over.toFixed(1), inGrant(e), ((now - e.since) / 1000).toFixed(1) + ' s'])));
     }
     function onViolation(v) {
       v.received_ms = Date.now();
@@ -141,7 +168,7 @@ public enum AgentPage {
     refreshStatus(); refreshOutbox(); connect();
     setInterval(refreshStatus, 2000);
     setInterval(refreshOutbox, 2000);
-    if (TB.reportTo) setInterval(() => TB.report({frames, coloured: colouredPixels(), pixels: wf.width * wf.height, outbox: outboxRows,
+    if (TB.reportTo) setInterval(() => TB.report({frames, coloured: colouredPixels(), emissions: emissions.length, pixels: wf.width * wf.height, outbox: outboxRows,
       violations: violations.map(v => ({grant: v.grant, kind: v.kind, live: v.live, latency_ms: v.received_ms - v.found_ms})),
       shown: document.getElementById('violations').textContent, injected: typeof window.pwned !== 'undefined'}), 500);
     """

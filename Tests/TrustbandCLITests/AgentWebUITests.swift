@@ -53,6 +53,9 @@ struct AgentWebUITests {
         // Every row drawn is colour-map pixels (viridis is saturated from end to end).
         let frames = later["frames"] as? Int ?? 0, coloured = later["coloured"] as? Int ?? 0
         #expect(coloured >= min(frames, 300) * 1024 * 9 / 10, "\(coloured) coloured pixels after \(frames) frames")
+        // The demo recording's transmitters show as emissions in view while they are on the air.
+        let emitting = page.wait(seconds: 15) { ($0["emissions"] as? Int ?? 0) >= 1 }
+        #expect(emitting.met, "no emission listed: \(String(describing: emitting.report))")
 
         // Now the grants arrive; the next audit finds pu-1 transmitting before its window.
         var grantFile = try String(contentsOf: Paths.repository.appendingPathComponent("Fixtures/grants/demo.json"), encoding: .utf8)
