@@ -10,17 +10,22 @@ import Testing
 @Suite("Agent process and deploy units")
 struct AgentProcessTests {
     /// A port nothing listens on right now (bound and released).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+    static func freePort() -> Int { LivePage.freePort() }
+
+    /// `trustband agent --config CONFIG` as a service process (SoapySDR kept to the built-in
+    /// replay driver, warnings only, output discarded).
+    static func startAgent(config: String) throws -> Process {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["agent", "--config", config]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOAPY_SDR_ROOT"] = "/nonexistent"
+        environment["TRUSTBAND_LOG_LEVEL"] = "warning"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     /// An agent site: keys, a config on the bundled recording and grants, a ledger that is down.
@@ -92,16 +97,7 @@ struct AgentProcessTests {
         // Whatever fails below, no agent is left running.
         defer { for p in started where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         func start() throws -> Process {
-            let process = Process()
-            process.executableURL = CLI.executable
-            process.arguments = ["agent", "--config", config]
-            var environment = ProcessInfo.processInfo.environment
-            environment["SOAPY_SDR_ROOT"] = "/nonexistent"
-            environment["TRUSTBAND_LOG_LEVEL"] = "warning"
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try Self.startAgent(config: config)
             started.append(process)
             return process
         }

@@ -24,16 +24,7 @@ struct AgentWebUITests {
         text = text.replacingOccurrences(of: Paths.repository.path + "/Fixtures/grants/demo.json", with: grants.path)
             .replacingOccurrences(of: "\"http\": {\"listen\": \"127.0.0.1:\(port)\"}", with: "\"http\": {\"listen\": \"127.0.0.1:\(port)\", \"ui\": true}")
         try Data(text.utf8).write(to: URL(fileURLWithPath: config))
-        let agent = Process()
-        agent.executableURL = CLI.executable
-        agent.arguments = ["agent", "--config", config]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOAPY_SDR_ROOT"] = "/nonexistent"
-        environment["TRUSTBAND_LOG_LEVEL"] = "warning"
-        agent.environment = environment
-        agent.standardOutput = FileHandle.nullDevice
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
+        let agent = try AgentProcessTests.startAgent(config: config)
         defer {
             kill(agent.processIdentifier, SIGKILL)
             agent.waitUntilExit()
@@ -45,6 +36,11 @@ struct AgentWebUITests {
         // Frames: count them over three seconds of the page's own reports.
         let first = page.wait(seconds: 20) { ($0["frames"] as? Int ?? 0) >= 5 }
         #expect(first.met, "no frames: \(String(describing: first.report))")
+        // Now, with the page open, the grants arrive; the agent's next audit (it retries with
+        // back-off) finds pu-1 transmitting before its window.
+        var grantFile = try String(contentsOf: Paths.repository.appendingPathComponent("Fixtures/grants/demo.json"), encoding: .utf8)
+        grantFile = grantFile.replacingOccurrences(of: "\"pu-1-3560.11\"", with: "\"\(Self.hostileID)\"")
+        try Data(grantFile.utf8).write(to: grants)
         let t0 = Date(), f0 = first.report?["frames"] as? Int ?? 0
         usleep(3_000_000)
         let later = try #require(page.latest())
@@ -57,11 +53,7 @@ struct AgentWebUITests {
         let emitting = page.wait(seconds: 15) { ($0["emissions"] as? Int ?? 0) >= 1 }
         #expect(emitting.met, "no emission listed: \(String(describing: emitting.report))")
 
-        // Now the grants arrive; the next audit finds pu-1 transmitting before its window.
-        var grantFile = try String(contentsOf: Paths.repository.appendingPathComponent("Fixtures/grants/demo.json"), encoding: .utf8)
-        grantFile = grantFile.replacingOccurrences(of: "\"pu-1-3560.11\"", with: "\"\(Self.hostileID)\"")
-        try Data(grantFile.utf8).write(to: grants)
-        let found = page.wait(seconds: 20) { r in ((r["violations"] as? [[String: Any]]) ?? []).contains { $0["live"] as? Bool == true } }
+        let found = page.wait(seconds: 60) { r in ((r["violations"] as? [[String: Any]]) ?? []).contains { $0["live"] as? Bool == true } }
         #expect(found.met, "no live violation: \(String(describing: found.report))")
         let violation = try #require(((found.report?["violations"] as? [[String: Any]]) ?? []).first { $0["live"] as? Bool == true })
         #expect((violation["latency_ms"] as? Int ?? .max) < 2000, "\(violation)")
