@@ -72,7 +72,8 @@ struct ClientLimitsTests {
     @Test("A client over its rate gets 429 with Retry-After and a reason; under it again, 200")
     func rate() async throws {
         var limits = ClientLimits()
-        limits.requestsPerSecond = 5
+        // A slow refill, so that however slowly a loaded machine serves the loop, the burst is spent.
+        limits.requestsPerSecond = 0.5
         limits.burst = 10
         try await Self.withLiveNode(limits) { port in
             var statuses: [String] = []
@@ -80,8 +81,8 @@ struct ClientLimitsTests {
             #expect(statuses.prefix(10).allSatisfy { $0 == "HTTP/1.1 200" }, "\(statuses)")
             #expect(statuses.suffix(3).allSatisfy { $0 == "HTTP/1.1 429" }, "\(statuses)")
             let limited = try #require(await Self.fetch(port: port, path: "/v1/status"))
-            #expect(limited.lowercased().contains("retry-after: 1") && limited.contains("rate_limited"), "\(limited)")
-            try await Task.sleep(for: .milliseconds(1_300))
+            #expect((limited.lowercased().contains("retry-after: 2") || limited.lowercased().contains("retry-after: 1")) && limited.contains("rate_limited"), "\(limited)")
+            try await Task.sleep(for: .milliseconds(2_300))
             #expect(await Self.fetch(port: port, path: "/v1/status")?.hasPrefix("HTTP/1.1 200") == true)
         }
     }
