@@ -24,8 +24,9 @@ public final class SpectrumMonitor: Sendable {
     private struct Tap {
         var samples: [IQ] = []
         var due = ContinuousClock.now
+        /// Made once per sample rate (an FFT plan is not made per frame).
+        var maker: FrameMaker?
         var rate = 0.0
-        var center: Double?
     }
 
     public init(view: LiveView) { self.view = view }
@@ -76,24 +77,27 @@ public final class SpectrumMonitor: Sendable {
     }
 
     /// From the capture thread: a block of the radio's samples. Cheap unless a frame is due and
-    /// someone watches; the frame is computed on the caller's thread (about 0.1 ms).
+    /// someone watches; the frame is computed on the caller's thread (about 0.1 ms), with a
+    /// frame maker kept from frame to frame.
     public func offer(_ samples: UnsafeBufferPointer<IQ>, rate: Double, center: Double?) {
         guard view.viewers > 0, !samples.isEmpty else { return }
-        let ready: [IQ]? = tap.withLock { t in
+        let message: String? = tap.withLock { t in
             guard ContinuousClock.now >= t.due else { return nil }
-            t.rate = rate
-            t.center = center
             t.samples.append(contentsOf: samples.prefix(Self.samplesPerFrame - t.samples.count))
             guard t.samples.count >= Self.samplesPerFrame else { return nil }
             defer {
                 t.samples.removeAll(keepingCapacity: true)
                 t.due = .now + .seconds(1 / Self.framesPerSecond)
             }
-            return t.samples
+            if t.maker == nil || t.rate != rate {
+                t.maker = try? FrameMaker(rate: rate)
+                t.rate = rate
+            }
+            guard let maker = t.maker else { return nil }
+            t.samples.withUnsafeBufferPointer { maker.add($0) }
+            return maker.finish(center: center, rate: rate)
         }
-        guard let ready, let frame = try? FrameMaker(rate: rate) else { return }
-        ready.withUnsafeBufferPointer { frame.add($0) }
-        if let message = frame.finish(center: center, rate: rate) { view.publishFrame(message) }
+        if let message { view.publishFrame(message) }
     }
 
     static func eventJSON(type: String, fields: [(String, String)]) -> String {
