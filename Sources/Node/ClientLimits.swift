@@ -80,7 +80,8 @@ public struct RateLimitMiddleware: RouterMiddleware {
         }
         onLimited()
         let seconds = max(1, Int(wait.rounded(.up)))
-        let body = "{\"error\": \"rate limit: \(Int(limiter.rate)) requests/s per client (burst \(Int(limiter.burst))); retry after \(seconds) s\", \"code\": \"rate_limited\"}"
+        let rate = limiter.rate >= 1 ? String(Int(limiter.rate)) : String(format: "%.2g", limiter.rate)
+        let body = "{\"error\": \"rate limit: \(rate) requests/s per client (burst \(Int(limiter.burst))); retry after \(seconds) s\", \"code\": \"rate_limited\"}"
         return Response(status: .tooManyRequests, headers: [.contentType: "application/json", .retryAfter: String(seconds)],
                         body: .init(byteBuffer: ByteBuffer(string: body)))
     }

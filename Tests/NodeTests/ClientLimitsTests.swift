@@ -38,7 +38,7 @@ struct ClientLimitsTests {
         address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard connected == 0 else { return nil }
-        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
@@ -69,20 +69,47 @@ struct ClientLimitsTests {
         return fd
     }
 
-    @Test("A client over its rate gets 429 with Retry-After and a reason; under it again, 200")
+    @Test("The token bucket: a full burst, then one request per 1/rate seconds; the wait it names is the wait it means; clients apart")
+    func bucket() throws {
+        let limiter = ClientRateLimiter(rate: 2, burst: 5)
+        let t0 = ContinuousClock.now
+        for _ in 0..<5 { #expect(limiter.take("a", now: t0) == nil) }
+        let wait = try #require(limiter.take("a", now: t0))
+        #expect(abs(wait - 0.5) < 1e-9)
+        #expect(limiter.take("b", now: t0) == nil, "another client has its own bucket")
+        #expect(limiter.take("a", now: t0 + .milliseconds(499)) != nil)
+        #expect(limiter.take("a", now: t0 + .milliseconds(500)) == nil, "one token after 1/rate")
+        #expect(limiter.take("a", now: t0 + .milliseconds(500)) != nil)
+        // Idle long: the bucket refills to the burst and no further.
+        let later = t0 + .seconds(100)
+        for _ in 0..<5 { #expect(limiter.take("a", now: later) == nil) }
+        #expect(limiter.take("a", now: later) != nil)
+    }
+
+    @Test("A client over its rate gets 429 with Retry-After and a reason; after that wait, 200")
     func rate() async throws {
         var limits = ClientLimits()
         // A slow refill, so that however slowly a loaded machine serves the loop, the burst is spent.
-        limits.requestsPerSecond = 0.5
-        limits.burst = 10
+        limits.requestsPerSecond = 0.2
+        limits.burst = 5
         try await Self.withLiveNode(limits) { port in
+            let start = ContinuousClock.now
             var statuses: [String] = []
-            for _ in 0..<20 { statuses.append(await Self.fetch(port: port, path: "/v1/status").map { String($0.prefix(12)) } ?? "closed") }
-            #expect(statuses.prefix(10).allSatisfy { $0 == "HTTP/1.1 200" }, "\(statuses)")
-            #expect(statuses.suffix(3).allSatisfy { $0 == "HTTP/1.1 429" }, "\(statuses)")
-            let limited = try #require(await Self.fetch(port: port, path: "/v1/status"))
-            #expect((limited.lowercased().contains("retry-after: 2") || limited.lowercased().contains("retry-after: 1")) && limited.contains("rate_limited"), "\(limited)")
-            try await Task.sleep(for: .milliseconds(2_300))
+            for _ in 0..<12 { statuses.append(await Self.fetch(port: port, path: "/v1/status").map { String($0.prefix(12)) } ?? "closed") }
+            let elapsed = (ContinuousClock.now - start) / .seconds(1)
+            let served = statuses.filter { $0 == "HTTP/1.1 200" }.count
+            #expect(statuses.prefix(5).allSatisfy { $0 == "HTTP/1.1 200" }, "\(statuses)")
+            // The bucket's own bound: the burst plus what refilled while the loop ran.
+            #expect(served <= 5 + Int(elapsed * 0.2) + 1, "\(statuses) in \(elapsed) s")
+            #expect(statuses.contains("HTTP/1.1 429"), "\(statuses)")
+            var limited = try #require(await Self.fetch(port: port, path: "/v1/status"))
+            if limited.hasPrefix("HTTP/1.1 200") { limited = try #require(await Self.fetch(port: port, path: "/v1/status")) }
+            #expect(limited.hasPrefix("HTTP/1.1 429") && limited.contains("rate_limited") && limited.contains("0.2 requests/s"), "\(limited)")
+            let retry = limited.split(separator: "\r\n").first { $0.lowercased().hasPrefix("retry-after:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+            let seconds = try #require(retry, "\(limited)")
+            #expect((1...5).contains(seconds))
+            try await Task.sleep(for: .milliseconds(seconds * 1000 + 200))
             #expect(await Self.fetch(port: port, path: "/v1/status")?.hasPrefix("HTTP/1.1 200") == true)
         }
     }
