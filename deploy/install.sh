@@ -36,4 +36,8 @@ for role in "${roles[@]}"; do
     fi
 done
 if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+install -d -m 0750 /etc/trustband/tls
 echo "install: done. Keys: trustband keygen --out /etc/trustband/keys (then chgrp the private keys to the service's group, mode 0640)."
+echo "install: TLS: copy the consortium CA certificate to /etc/trustband/tls/ca.crt and this host's certificate and key, issued by the"
+echo "         consortium (trustband certs issue --ca CA_DIR --validator ID --dns HOST --out DIR, or --account SENSOR for an agent),"
+echo "         to /etc/trustband/tls/{node,sensor}.{crt,key}; docs/security.md, \"Transport\", explains rotation."

@@ -1,7 +1,9 @@
 import Consensus
 import Foundation
 import Ledger
+import Logging
 import Signal
+import TransportSecurity
 
 /// What `trustband agent --config FILE` runs: a JSON file (example in `deploy/agent.example.json`),
 /// with `TRUSTBAND_AGENT_*` environment overrides. Paths are relative to the file. Every error
@@ -27,6 +29,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// The ledger's genesis file: its validators are the ones the agent trusts to have
     /// committed its evidence (each commit is checked against them, `CommitVerifier`).
     public var genesis: String
+    /// `ledger.tls`: this sensor's certificate (naming `trustband:account:<account>`), its key and
+    /// the consortium CA, for `https` nodes.
+    public var tls: TLSFiles?
+    /// `ledger.allow_plaintext`: plain HTTP to a non-loopback node (development networks only).
+    public var allowPlaintext = false
     public var holdSeconds: Double
     public var marginDB: Double
     public var fftSize: Int
@@ -103,8 +110,28 @@ public struct AgentConfiguration: Sendable, Equatable {
         config.grants = config.grants.map(resolve)
         config.genesis = resolve(config.genesis)
         config.calibration = config.calibration.map(resolve)
+        config.tls = config.tls?.resolved(against: base)
         try config.validate()
         return config
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+
+    /// Loads the TLS material (nil without `ledger.tls`) and checks that the certificate names this sensor's account.
+    public func loadTLS(logger: Logger) throws(AgentError) -> ReloadingTLSContext? {
+        guard let tls else { return nil }
+        let context: ReloadingTLSContext
+        do { context = try ReloadingTLSContext(files: tls, requireClientCertificate: false, logger: logger) } catch {
+            throw .configuration(key: "ledger.tls", problem: error.description)
+        }
+        let mine = TransportIdentity(role: .account, account: account)
+        guard context.material.identities.contains(mine) else {
+            throw .configuration(key: "ledger.tls", problem: "\(tls.certificate) names \(context.material.identities.map(\.uri).joined(separator: ", ")), not \(mine.uri)")
+        }
+        return context
     }
 
     /// Checks values the JSON types cannot: URLs, ranges, pairs that go together.
@@ -147,6 +174,15 @@ public struct AgentConfiguration: Sendable, Equatable {
         guard pollMs > 0, backoffInitialMs > 0, backoffMaximumMs >= backoffInitialMs else {
             throw .configuration(key: "delivery", problem: "poll_ms and backoff_initial_ms must be positive, backoff_max_ms ≥ backoff_initial_ms")
         }
+        for (n, node) in nodes.enumerated() {
+            guard let url = URL(string: node), let host = url.host else { continue }
+            if url.scheme == "https", tls == nil {
+                throw .configuration(key: "ledger.nodes[\(n)]", problem: "https needs the sensor's certificate: set ledger.tls {certificate, key, ca}")
+            }
+            if url.scheme == "http", !allowPlaintext, !Self.isLoopback(host) {
+                throw .configuration(key: "ledger.nodes[\(n)]", problem: "\(node) is plain HTTP to a non-loopback host: use https with ledger.tls, or set ledger.allow_plaintext")
+            }
+        }
     }
 }
 
@@ -166,7 +202,10 @@ struct AgentConfigurationFile: Decodable {
     }
     struct Grants: Decodable { var file: String?; var ledger: Bool? }
     struct Calibration: Decodable { var table: String; var gainDB: Double; enum CodingKeys: String, CodingKey { case table, gainDB = "gain_db" } }
-    struct Ledger: Decodable { var nodes: [String]; var genesis: String }
+    struct Ledger: Decodable {
+        var nodes: [String]; var genesis: String; var tls: TLSFiles?; var allowPlaintext: Bool?
+        enum CodingKeys: String, CodingKey { case nodes, genesis, tls, allowPlaintext = "allow_plaintext" }
+    }
     struct Detector: Decodable {
         var holdS: Double?, marginDB: Double?, fft: Int?, pfa: Double?, threads: Int?
         enum CodingKeys: String, CodingKey { case holdS = "hold_s", marginDB = "margin_db", fft, pfa, threads }
@@ -218,6 +257,8 @@ struct AgentConfigurationFile: Decodable {
             dataDir: dataDir, evidenceQuotaBytes: evidenceQuotaBytes ?? 1 << 30, listen: http?.listen ?? "127.0.0.1:9464",
             pollMs: delivery?.pollMs ?? 200, backoffInitialMs: delivery?.backoffInitialMs ?? 500, backoffMaximumMs: delivery?.backoffMaxMs ?? 30_000)
         configuration.ui = http?.ui ?? false
+        configuration.tls = ledger.tls
+        configuration.allowPlaintext = ledger.allowPlaintext ?? false
         return configuration
     }
 }

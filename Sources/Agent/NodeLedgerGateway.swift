@@ -6,6 +6,7 @@ import Signal
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import TransportSecurity
 
 /// `LedgerGateway` over nodes' HTTP API (`/v1`, docs/openapi.yaml), with failover: calls go to
 /// the node that answered last; one that cannot be reached, times out or answers 5xx/429 is
@@ -13,28 +14,61 @@ import Synchronization
 /// the replies' `code`, never from their prose.
 public final class NodeLedgerGateway: LedgerGateway {
     public let nodes: [String]
-    private let client: HTTPClient
+    private let client: Mutex<HTTPClient>
     private let timeout: TimeAmount
     private let preferred = Mutex(0)
+    /// This sensor's certificate and the consortium CA (nil: plain HTTP), checked for rotation.
+    private let tls: ReloadingTLSContext?
+    private let lastTLSCheck = Mutex(ContinuousClock.now)
+    /// Clients replaced by a rotation, shut down with the gateway (their requests may still be in flight).
+    private let retired = Mutex<[HTTPClient]>([])
 
     /// - Parameter nodes: base URLs (`http://10.0.0.5:7101`), in order of preference.
     /// - Parameter timeout: for one request to one node (connecting included).
+    /// - Parameter tls: the sensor's certificate (naming its account) and the consortium CA, for
+    ///   `https` nodes; a rotated certificate is picked up within its `reload_s`.
     ///
     /// The gateway owns an HTTP client that does not retry a refused connection until the
     /// deadline (AsyncHTTPClient's default), so a dead node is passed over at once. Call
     /// `shutdown()` when done with it.
-    public init(nodes: [String], timeout: TimeAmount = .seconds(5)) {
+    public init(nodes: [String], timeout: TimeAmount = .seconds(5), tls: ReloadingTLSContext? = nil) {
         precondition(!nodes.isEmpty, "a ledger gateway needs at least one node")
         self.nodes = nodes.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.timeout = timeout
+        self.tls = tls
+        client = Mutex(Self.makeClient(timeout: timeout, tls: tls?.material))
+    }
+
+    static func makeClient(timeout: TimeAmount, tls: TLSMaterial?) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = min(timeout, .seconds(2))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.timeout = timeout
+        configuration.tlsConfiguration = tls?.clientConfiguration()
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Closes the gateway's connections.
-    public func shutdown() async throws { try await client.shutdown() }
+    public func shutdown() async throws {
+        for old in retired.withLock({ list in defer { list = [] }; return list }) { try? await old.shutdown() }
+        try await client.withLock { $0 }.shutdown()
+    }
+
+    /// The client for the next request: a new one once the certificate files were rotated.
+    private func currentClient() -> HTTPClient {
+        if let tls, tls.material.files.reloadSeconds > 0 {
+            let due = lastTLSCheck.withLock { last -> Bool in
+                guard ContinuousClock.now - last >= .seconds(tls.material.files.reloadSeconds) else { return false }
+                last = .now
+                return true
+            }
+            if due, case .reloaded = tls.reloadIfChanged() {
+                let fresh = Self.makeClient(timeout: timeout, tls: tls.material)
+                let old = client.withLock { c in defer { c = fresh }; return c }
+                retired.withLock { $0.append(old) }
+            }
+        }
+        return client.withLock { $0 }
+    }
 
     /// The node calls go to first.
     public var current: String { nodes[preferred.withLock { $0 }] }
@@ -139,7 +173,7 @@ public final class NodeLedgerGateway: LedgerGateway {
                     request.headers.add(name: "Content-Type", value: "application/octet-stream")
                     request.body = .bytes(ByteBuffer(bytes: body))
                 }
-                let response = try await client.execute(request, timeout: timeout)
+                let response = try await currentClient().execute(request, timeout: timeout)
                 let bytes = try await response.body.collect(upTo: limit)
                 let status = response.status.code
                 if status >= 500 || status == 429 {

@@ -26,6 +26,9 @@ public struct Genesis: Sendable, Equatable {
     public var allocations: [(signingKey: [UInt8], amount: Int64)]
     /// Time of the genesis, ns since the epoch.
     public var timeNs: Int64
+    /// SHA-256 of the consortium CA certificate (DER, lower-case hex): nodes serving TLS must use
+    /// this CA, and trust peers and clients only through it (docs/security.md). Not part of the state.
+    public var consortiumCA: String?
 
     public init(parameters: LedgerParameters = LedgerParameters(), accounts: [GenesisAccount] = [],
                 allocations: [(signingKey: [UInt8], amount: Int64)] = [], timeNs: Int64 = 0) {
@@ -38,6 +41,7 @@ public struct Genesis: Sendable, Equatable {
     public static func == (a: Genesis, b: Genesis) -> Bool {
         a.parameters == b.parameters && a.accounts == b.accounts && a.timeNs == b.timeNs
             && a.allocations.map(\.signingKey) == b.allocations.map(\.signingKey) && a.allocations.map(\.amount) == b.allocations.map(\.amount)
+            && a.consortiumCA == b.consortiumCA
     }
 
     /// Account ids: 1–64 characters of letters, digits, `.`, `_`, `-`.

@@ -68,6 +68,12 @@ public enum Scenario {
 
     static func parseGenesis(_ g: ScenarioField, devSign: Bool) throws(LedgerError) -> Genesis {
         var genesis = Genesis(timeNs: try g.optionalTime("time") ?? 0)
+        if let ca = try g.optionalString("consortium_ca") {
+            guard ca.count == 64, ca.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw g.fail("consortium_ca", "must be the CA certificate's SHA-256 fingerprint, 64 lower-case hex digits")
+            }
+            genesis.consortiumCA = ca
+        }
         if g.has("params") {
             let params = try g.object("params")
             for (key, value) in params.object {

@@ -3,7 +3,9 @@ import Logging
 import Hummingbird
 import HummingbirdCore
 import NIOCore
+import NIOSSL
 import Synchronization
+import TransportSecurity
 
 /// What one client (one IP address) may take of a node's public API (`limits` in the node's
 /// configuration; docs/node.md, "Limits"). A client over its request rate gets 429 with
@@ -31,15 +33,21 @@ public struct ClientLimits: Sendable, Codable, Equatable {
     }
 }
 
-/// The request context of the node's router: Hummingbird's, plus the client's address.
+/// The request context of the node's router: Hummingbird's, plus the client's address and
+/// connection (whose TLS certificate says who the client is).
 public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
+
+    /// What the client proved about itself in the TLS handshake.
+    public func peerCertificate() async -> PeerCertificate { await PeerCertificate.of(channel) }
 }
 
 /// Token buckets per client: `rate` tokens a second up to `burst`; a request takes one.
@@ -160,17 +168,20 @@ public final class ConnectionLimiter: Sendable {
 /// A server child channel with the client limits in front of everything else: the connection
 /// cap and a read-idle timeout apply from the first byte (Hummingbird's own idle timeout and
 /// extra handlers come only after a whole request head, so a client that never finishes one —
-/// slow-loris — would escape them).
+/// slow-loris — would escape them). With `tls`, TLS comes next, with the context current when
+/// the connection opens (a rotated certificate serves new connections; open ones keep theirs).
 public struct LimitedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     public typealias Value = Base.Value
     let base: Base
     let connections: ConnectionLimiter
     let idleTimeout: TimeAmount?
+    let tls: ReloadingTLSContext?
 
-    public init(base: Base, connections: ConnectionLimiter, idleTimeout: TimeAmount?) {
+    public init(base: Base, connections: ConnectionLimiter, idleTimeout: TimeAmount?, tls: ReloadingTLSContext? = nil) {
         self.base = base
         self.connections = connections
         self.idleTimeout = idleTimeout
+        self.tls = tls
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -179,6 +190,9 @@ public struct LimitedChildChannel<Base: ServerChildChannel>: ServerChildChannel 
             if let idleTimeout {
                 try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                 try channel.pipeline.syncOperations.addHandler(IdleCloser())
+            }
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
             }
         }.flatMap { base.setup(channel: channel, logger: logger) }
     }

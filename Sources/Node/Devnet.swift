@@ -3,6 +3,7 @@ import Evidence
 import Foundation
 import Ledger
 import Signal
+import TransportSecurity
 
 /// A local devnet on disk: one key, config and data directory per validator, and a genesis
 /// naming them (equal deposits, so equal trust: any one of four may fail). Accounts for
@@ -26,13 +27,18 @@ public enum Devnet {
     /// Writes `directory/genesis.json` and `directory/vN/{node.json, key/}`; returns the
     /// config paths in validator order. Existing keys and data are kept (a restarted devnet
     /// goes on from where it stopped); an existing genesis is kept too.
+    ///
+    /// With `tls`, also a consortium CA (`tls/ca.crt`, `tls/ca.key`) named in the genesis, a
+    /// certificate per node (`vN/tls/`), `https` peers, and client certificates for the
+    /// accounts in `tlsAccounts` (`tls/accounts/ID.{crt,key}`).
     public static func create(directory: String, nodes: Int, basePort: Int, host: String = "127.0.0.1",
                               devAccounts: [DevAccount] = [], parameters: [String: Int64] = [:],
-                              timeouts: NodeConfiguration.Timeouts = .init()) throws -> [String] {
+                              timeouts: NodeConfiguration.Timeouts = .init(), tls: Bool = false, tlsAccounts: [String] = []) throws -> [String] {
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ids = (1...nodes).map { "v\($0)" }
         let genesisPath = directory + "/genesis.json"
+        let authority = tls ? try DevnetCertificates.authority(directory: directory) : nil
         if !fm.fileExists(atPath: genesisPath) {
             var keys: [String: SensorKeys] = [:]
             for id in ids {
@@ -54,18 +60,31 @@ public enum Devnet {
                         deposit: a.deposit, balance: a.balance)
             }
             let formatter = ISO8601DateFormatter()
-            let genesis = JSONValue.object(JSONObject([
+            var fields: [(String, JSONValue)] = [
                 ("time", .string(formatter.string(from: Date()))),
                 ("params", .object(JSONObject(parameters.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) }))),
                 ("accounts", .array(accounts)),
-            ]))
+            ]
+            if let authority { fields.append(("consortium_ca", .string(authority.fingerprint))) }
+            let genesis = JSONValue.object(JSONObject(fields))
             try JSONWriter.write(genesis, indent: 2).write(toFile: genesisPath, atomically: true, encoding: .utf8)
         }
+        if let authority {
+            for account in tlsAccounts {
+                try DevnetCertificates.issue(.init(role: .account, account: account), host: host, authority: authority,
+                                             to: "\(directory)/tls/accounts", name: account)
+            }
+        }
         var paths: [String] = []
+        let scheme = tls ? "https" : "http"
         for (n, id) in ids.enumerated() {
-            let peers = ids.enumerated().filter { $0.element != id }.map { NodeConfiguration.Peer(id: $0.element, url: "http://\(host):\(basePort + $0.offset)") }
+            let peers = ids.enumerated().filter { $0.element != id }.map { NodeConfiguration.Peer(id: $0.element, url: "\(scheme)://\(host):\(basePort + $0.offset)") }
             var config = NodeConfiguration(id: id, key: "key", listen: "\(host):\(basePort + n)", dataDir: "data", genesis: "../genesis.json", peers: peers)
             config.timeouts = timeouts
+            if let authority {
+                try DevnetCertificates.issue(.init(role: .validator, account: id), host: host, authority: authority, to: "\(directory)/\(id)/tls", name: "node")
+                config.tls = TLSFiles(certificate: "tls/node.crt", key: "tls/node.key", ca: "../tls/ca.crt")
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let path = "\(directory)/\(id)/node.json"
@@ -73,5 +92,47 @@ public enum Devnet {
             paths.append(path)
         }
         return paths
+    }
+}
+
+/// A devnet's consortium CA and the certificates it issues (kept when they exist, like the keys).
+public enum DevnetCertificates {
+    public struct Authority {
+        public var issued: CertificateIssuer.Issued
+        public var fingerprint: String
+    }
+
+    /// `directory/tls/ca.{crt,key}`, made if missing.
+    public static func authority(directory: String) throws -> Authority {
+        let dir = directory + "/tls"
+        let crt = dir + "/ca.crt", key = dir + "/ca.key"
+        if !FileManager.default.fileExists(atPath: crt) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let ca = try CertificateIssuer.makeAuthority(name: "Trustband devnet CA", validFor: 365)
+            try write(ca, certificate: crt, key: key)
+        }
+        let issued = CertificateIssuer.Issued(certificatePEM: try String(contentsOfFile: crt, encoding: .utf8),
+                                              keyPEM: try String(contentsOfFile: key, encoding: .utf8))
+        return Authority(issued: issued, fingerprint: try TLSMaterial.fingerprint(ofCertificateAt: crt))
+    }
+
+    /// `to/name.{crt,key}` for `identity`, valid for `host` (and localhost), made if missing.
+    public static func issue(_ identity: TransportIdentity, host: String, authority: Authority, to dir: String, name: String) throws {
+        let crt = "\(dir)/\(name).crt"
+        guard !FileManager.default.fileExists(atPath: crt) else { return }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let isAddress = CertificateIssuer.isIPAddress(host)
+        let issued = try CertificateIssuer.issue(identity: identity, dnsNames: ["localhost"] + (isAddress ? [] : [host]),
+                                                 ipAddresses: ["127.0.0.1"] + (isAddress && host != "127.0.0.1" ? [host] : []),
+                                                 validFor: 365, authority: authority.issued)
+        try write(issued, certificate: crt, key: "\(dir)/\(name).key")
+    }
+
+    /// Writes a certificate and its key (the key readable by its owner only).
+    public static func write(_ issued: CertificateIssuer.Issued, certificate: String, key: String) throws {
+        try issued.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
+        guard FileManager.default.createFile(atPath: key, contents: Data(issued.keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: key])
+        }
     }
 }

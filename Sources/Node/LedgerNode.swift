@@ -9,7 +9,9 @@ import Synchronization
 import Ledger
 import Logging
 import NIOCore
+import NIOSSL
 import Storage
+import TransportSecurity
 
 /// A validator node: the consensus core driven by peer messages and timers, the contract
 /// behind it, the store under it. Every input to the core goes through this actor, one at a
@@ -18,6 +20,10 @@ public actor LedgerNode {
     public nonisolated let configuration: NodeConfiguration
     public nonisolated let application: LedgerApplication
     public nonisolated let store: LedgerStore
+    /// The server's TLS context (nil: plain HTTP), following its files for rotation.
+    public nonisolated let tls: ReloadingTLSContext?
+    /// With TLS: the client for catch-up reads of peers, presenting this node's certificate.
+    var peerClient: HTTPClient?
     let signer: NodeSigner
     let transport: PeerTransport
     /// For catch-up reads of peers' blocks.
@@ -44,6 +50,8 @@ public actor LedgerNode {
             guard let data = FileManager.default.contents(atPath: configuration.genesis) else { throw NodeError.genesis("cannot read \(configuration.genesis)") }
             genesis = try Genesis.parse(json: data)
         } catch let error as NodeError { throw error } catch { throw .genesis("\(error)") }
+        let tls = try Self.loadTLS(configuration, genesis: genesis, logger: logger)
+        self.tls = tls
         do {
             try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
             store = try LedgerStore(path: configuration.dataDir + "/ledger.sqlite")
@@ -86,7 +94,8 @@ public actor LedgerNode {
             if let next { application.setUpcomingValidators(next, at: height + 1) }
             if let signed = try store.validators(at: last) { application.setVerifyingValidators(signed) }
         } catch { throw .storage("\(error)") }
-        transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, logger: logger)
+        transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, logger: logger,
+                                  tls: Self.clientTLS(tls))
         self.client = client
         sink = CommitSink(store: store, application: application, signer: signer, snapshotEvery: configuration.snapshotEvery, logger: logger)
         var settings = TendermintCore.Configuration()
@@ -106,6 +115,11 @@ public actor LedgerNode {
         logger.info("node ready", metadata: ["id": "\(configuration.id)", "height": "\(last)", "state": "\(application.stateHash)"])
     }
 
+    static func clientTLS(_ context: ReloadingTLSContext?) -> (@Sendable () -> TLSConfiguration)? {
+        guard let context else { return nil }
+        return { context.material.clientConfiguration() }
+    }
+
     static func loadKey(_ directory: String) throws(NodeError) -> Curve25519.Signing.PrivateKey {
         let path = directory + "/" + SensorKeys.signingFile
         guard FileManager.default.fileExists(atPath: path) else { throw .key("cannot read \(path) (write one with `trustband keygen --out \(directory)`)") }
@@ -117,10 +131,19 @@ public actor LedgerNode {
     /// Starts consensus, the peer senders and the catch-up loop; returns when cancelled.
     public func run() async {
         handle(core.start())
+        if let tls {
+            peerClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls.material.clientConfiguration()))
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.transport.run() }
             group.addTask { await self.catchUpLoop() }
+            if let tls {
+                let expiry = metrics.tlsExpiry
+                group.addTask { await tls.run(onExpiry: { expiry.record($0) }) }
+            }
         }
+        try? await peerClient?.shutdown()
+        peerClient = nil
     }
 
     func handle(_ effects: [ConsensusEffect]) {
@@ -270,7 +293,7 @@ public actor LedgerNode {
 
     func get(_ url: String, limit: Int) async -> [UInt8]? {
         do {
-            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let response = try await (peerClient ?? client).execute(HTTPClientRequest(url: url), timeout: .seconds(10))
             guard response.status.code == 200 else { return nil }
             return Array(buffer: try await response.body.collect(upTo: limit))
         } catch {

@@ -10,6 +10,7 @@ import Logging
 import NIOCore
 import Prometheus
 import Signal
+import TransportSecurity
 
 /// The node's HTTP API (`docs/openapi.yaml`): transaction submission, reads of the contract
 /// state and the chain, status, Prometheus metrics, and the peer endpoints. Every request
@@ -27,7 +28,9 @@ public enum NodeAPI {
         // block (32 MiB of transactions, PeerTransport/makeBlock); anything bigger is refused unread (413).
         let peerLimit = 64 << 20
 
-        router.post("/v1/tx") { request, _ -> Response in
+        router.add(middleware: PeerAuthenticationMiddleware(node: node, logger: logger))
+
+        router.post("/v1/tx") { request, context -> Response in
             let body = try await collect(request, limit: limit, logger: logger, route: "/v1/tx", node: node)
             let wire: [UInt8]
             if request.headers[.contentType]?.hasPrefix("application/json") == true {
@@ -38,6 +41,10 @@ public enum NodeAPI {
                 wire = bytes
             } else {
                 wire = body
+            }
+            if let refusal = await submissionRefusal([wire], context: context, node: node).first.flatMap({ $0 }) {
+                node.metrics.unauthenticated("tx")
+                return refuse(.forbidden, refusal, logger, node, "/v1/tx", code: "certificate_mismatch")
             }
             do throws(AdmissionError) {
                 let id = try node.submit(wire)
@@ -55,14 +62,19 @@ public enum NodeAPI {
 
         // Many transactions in one request (gateways that collect many sensors' evidence, load
         // generators): the same framing as peer gossip, one result per transaction, in order.
-        router.post("/v1/txs") { request, _ -> Response in
+        router.post("/v1/txs") { request, context -> Response in
             let body = try await collect(request, limit: limit, logger: logger, route: "/v1/txs", node: node)
             let items: [[UInt8]]
             switch PeerFraming.unframe(body, maxItems: 10_000) {
             case .failure(let error): return refuse(.badRequest, "\(error.description) (a batch is 4-byte big-endian lengths, each followed by a transaction's wire bytes)", logger, node, "/v1/txs")
             case .success(let list): items = list
             }
-            let results: [JSONValue] = items.map { wire in
+            let refusals = await submissionRefusal(items, context: context, node: node)
+            let results: [JSONValue] = zip(items, refusals).map { wire, refusal in
+                if let refusal {
+                    node.metrics.unauthenticated("tx")
+                    return .object(JSONObject([("status", .string("refused")), ("code", .string("certificate_mismatch")), ("error", .string(refusal))]))
+                }
                 do throws(AdmissionError) {
                     return .object(JSONObject([("id", .string(try node.submit(wire))), ("status", .string("pending"))]))
                 } catch {
@@ -199,6 +211,18 @@ public enum NodeAPI {
         }
     }
 
+    /// For each transaction, why the client's certificate may not post it (nil: it may; always
+    /// nil without TLS or without a client certificate). Undecodable ones pass, to be refused
+    /// with the decoder's reason.
+    static func submissionRefusal(_ wires: [[UInt8]], context: NodeRequestContext, node: LedgerNode) async -> [String?] {
+        let peer = await context.peerCertificate()
+        guard case .identified = peer else { return wires.map { _ in nil } }
+        return wires.map { wire in
+            guard let signer = try? SignedTransaction(wire: wire).transaction.signer else { return nil }
+            return node.submissionRefusal(signer: signer, peer: peer)
+        }
+    }
+
     static func refuse(_ status: HTTPResponse.Status, _ reason: String, _ logger: Logger, _ node: LedgerNode, _ route: String,
                        code: String? = nil) -> Response {
         node.metrics.badRequest(route)
@@ -234,5 +258,21 @@ public enum NodeAPI {
             ("height", .integer(height)), ("hash", .string(hex(set.hash))),
             ("validators", .array(set.members.map { .object(JSONObject([("id", .string($0.id)), ("power", .integer($0.power)), ("key", .string(hex($0.key)))])) })),
         ]))
+    }
+}
+
+/// With TLS, the peer routes (`/v1/peer/…`) answer only registered validators' certificates (403 otherwise).
+struct PeerAuthenticationMiddleware: RouterMiddleware {
+    typealias Context = NodeRequestContext
+    let node: LedgerNode
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard node.tls != nil, request.uri.path.hasPrefix("/v1/peer/"), request.uri.path != "/v1/peer/link",
+              let refusal = node.peerRefusal(await context.peerCertificate(), claiming: nil) else {
+            return try await next(request, context)
+        }
+        node.metrics.unauthenticated("peer_route")
+        return NodeAPI.refuse(.forbidden, refusal, logger, node, request.uri.path, code: "peer_not_authenticated")
     }
 }

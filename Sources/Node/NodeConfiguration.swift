@@ -1,5 +1,6 @@
 import Foundation
 import Signal
+import TransportSecurity
 
 /// A node's configuration file (JSON), with environment overrides. Paths are relative to the
 /// file's directory.
@@ -58,6 +59,13 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
     public var timeouts: Timeouts
     /// What one client may take of the public API.
     public var limits = ClientLimits()
+    /// TLS 1.3 for the API and peer links (certificate, key, consortium CA); nil: plain HTTP,
+    /// which is refused on non-loopback addresses unless `allowPlaintext`.
+    public var tls: TLSFiles?
+    /// With TLS, refuse clients that present no certificate from the consortium CA (peers always need one).
+    public var requireClientCertificate = false
+    /// Serve plain HTTP on a non-loopback address, or reach peers over it (development networks only).
+    public var allowPlaintext = false
 
     public init(id: String, key: String, listen: String, dataDir: String, genesis: String, peers: [Peer]) {
         self.id = id
@@ -76,6 +84,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, key, listen, dataDir = "data_dir", genesis, peers, mempool, blockMaxTransactions = "block_max_transactions"
         case maxBodyBytes = "max_body_bytes", snapshotEvery = "snapshot_every", timeouts, limits
+        case tls, requireClientCertificate = "require_client_certificate", allowPlaintext = "allow_plaintext"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -89,6 +98,9 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         snapshotEvery = try c.decodeIfPresent(Int64.self, forKey: .snapshotEvery) ?? snapshotEvery
         timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? timeouts
         limits = try c.decodeIfPresent(ClientLimits.self, forKey: .limits) ?? limits
+        tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls)
+        requireClientCertificate = try c.decodeIfPresent(Bool.self, forKey: .requireClientCertificate) ?? false
+        allowPlaintext = try c.decodeIfPresent(Bool.self, forKey: .allowPlaintext) ?? false
     }
 
     /// Environment variables that override the file: `TRUSTBAND_NODE_LISTEN`,
@@ -121,6 +133,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         config.key = resolve(config.key)
         config.dataDir = resolve(config.dataDir)
         config.genesis = resolve(config.genesis)
+        config.tls = config.tls?.resolved(against: base)
         try config.validate()
         return config
     }
@@ -129,6 +142,12 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
     public var address: (host: String, port: Int) {
         let parts = listen.split(separator: ":")
         return (String(parts.first ?? "127.0.0.1"), Int(parts.last ?? "") ?? 0)
+    }
+
+    /// Whether `host` is a loopback name or address (127.0.0.0/8, ::1, localhost).
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
     }
 
     public func validate() throws(NodeError) {
@@ -145,7 +164,24 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         guard maxBodyBytes >= 1024 else { throw .configuration(key: "max_body_bytes", problem: "must be ≥ 1024") }
         guard snapshotEvery > 0 else { throw .configuration(key: "snapshot_every", problem: "must be > 0") }
         guard timeouts.baseMs > 0, timeouts.incrementMs >= 0, timeouts.resendMs > 0, timeouts.commitWaitMs >= 0, timeouts.emptyBlockMs >= 0 else { throw .configuration(key: "timeouts", problem: "must be > 0") }
+        try validateTransport()
     }
+
+    /// Plain HTTP only on loopback (unless `allow_plaintext`); https peers need this node's certificate.
+    func validateTransport() throws(NodeError) {
+        if tls == nil, !allowPlaintext, !Self.isLoopback(address.host) {
+            throw .configuration(key: "listen", problem: "\(listen) is not a loopback address: serve TLS (set \"tls\") or, on a development network, set \"allow_plaintext\": true")
+        }
+        for (n, peer) in peers.enumerated() {
+            guard let url = URL(string: peer.url), let host = url.host else { continue }
+            if url.scheme == "https", tls == nil {
+                throw .configuration(key: "peers[\(n)].url", problem: "https needs this node's own certificate: set \"tls\"")
+            }
+            if url.scheme == "http", !allowPlaintext, !Self.isLoopback(host) {
+                throw .configuration(key: "peers[\(n)].url", problem: "\(peer.url) is plain HTTP to a non-loopback host: use https (and \"tls\"), or set \"allow_plaintext\": true")
+            }
+        }
+        if requireClientCertificate, tls == nil { throw .configuration(key: "require_client_certificate", problem: "needs \"tls\"") }    }
 }
 
 /// Errors of the node runtime.
@@ -156,6 +192,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case storage(String)
     case diverged(String)
     case malformedBody(String)
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -165,6 +202,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .storage(let m): return "storage: \(m)"
         case .diverged(let m): return "state diverged: \(m)"
         case .malformedBody(let m): return "malformed body: \(m)"
+        case .tls(let m): return "tls: \(m)"
         }
     }
 }

@@ -13,6 +13,9 @@ struct NodeMetrics: Sendable {
     let catchUpBlocks = Counter(label: "trustband_node_catch_up_blocks_total")
     let rateLimited = Counter(label: "trustband_node_rate_limited_total")
     let connectionsRefused = Counter(label: "trustband_node_connections_refused_total")
+    let tlsExpiry = Gauge(label: "trustband_node_tls_certificate_expiry_seconds")
+
+    func unauthenticated(_ what: String) { Counter(label: "trustband_node_unauthenticated_total", dimensions: [("what", what)]).increment() }
 
     func refused(_ reason: String) { Counter(label: "trustband_node_submitted_transactions_total", dimensions: [("result", reason)]).increment() }
     func badRequest(_ route: String) { Counter(label: "trustband_node_bad_requests_total", dimensions: [("route", route)]).increment() }

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
+import TransportSecurity
 
 /// The receiving end of peer links: the node's HTTP/1.1 server, where a WebSocket upgrade of
 /// `/v1/peer/link?channel=messages|transactions&from=ID` opens a link (`PeerTransport` is the
@@ -16,8 +17,9 @@ import ServiceLifecycle
 /// Each binary message is a batch in `PeerFraming`. Consensus messages are handed to the core
 /// in order; transactions are admitted as gossip (checked, not forwarded again). A message that
 /// is not a well-framed batch of well-formed items closes the link with the reason, logged and
-/// counted; what the link delivered before it stays delivered. `from` only names the sender in
-/// logs: every item is signed and checked on its own.
+/// counted; what the link delivered before it stays delivered. Every item is signed and checked
+/// on its own; with TLS, the link opens only for a certificate naming the registered validator
+/// `from` claims to be (`LedgerNode.peerRefusal`).
 public enum PeerLinkServer {
     /// The HTTP server builder for `Application(router:server:…)`.
     public static func server(node: LedgerNode, logger: Logger) -> HTTPServerBuilder {
@@ -27,14 +29,20 @@ public enum PeerLinkServer {
         let idle: TimeAmount? = limits.idleTimeoutSeconds > 0 ? .seconds(limits.idleTimeoutSeconds) : nil
         return HTTPServerBuilder { responder in
             LimitedChildChannel(base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(ws: ws), shouldUpgrade: upgrade(node: node, logger: logger)),
-                                connections: connections, idleTimeout: idle)
+                                connections: connections, idleTimeout: idle, tls: node.tls)
         }
     }
 
     /// Which upgrade requests open a peer link.
     static func upgrade(node: LedgerNode, logger: Logger) -> @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        { request, _, _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
+        { request, channel, _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
             guard let target = LinkTarget(path: request.path ?? "") else { return .dontUpgrade }
+            if let refusal = node.peerRefusal(await PeerCertificate.of(channel), claiming: target.from) {
+                // Answered by the router as a plain request (426), and the connection is not a link.
+                node.metrics.unauthenticated("peer_link")
+                logger.notice("peer link refused", metadata: ["from": "\(target.from)", "remote": "\(channel.remoteAddress?.description ?? "?")", "reason": "\(refusal)"])
+                return .dontUpgrade
+            }
             let linkLogger = logger.with(["peer": "\(target.from)", "channel": "\(target.channel.rawValue)"])
             return .upgrade([:]) { inbound, outbound, _ in
                 // A link lasts as long as its peer runs: when this node stops, it closes its end

@@ -2,8 +2,10 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import Synchronization
+import TransportSecurity
 
 /// Sends consensus messages and gossiped transactions to peers over long-lived WebSocket links
 /// (`/v1/peer/link`, `PeerLinkServer`): per peer, one link for consensus messages and one for
@@ -15,8 +17,9 @@ import Synchronization
 /// node.
 ///
 /// A link carries only signed data: consensus messages are signed by validator keys and
-/// transactions by their signers, so the receiver checks every item and needs no
-/// authentication of the link itself.
+/// transactions by their signers, and the receiver checks every item. With TLS (`https` peer
+/// URLs) the link is also mutually authenticated: this node presents its validator
+/// certificate, and the peer's must chain to the consortium CA and match its host.
 public final class PeerTransport: Sendable {
     /// What a link carries.
     public enum Channel: String, Sendable, CaseIterable { case messages, transactions }
@@ -39,6 +42,8 @@ public final class PeerTransport: Sendable {
     let selfID: String
     let links: [Channel: [String: Link]]
     let logger: Logger
+    /// This node's client TLS configuration, read afresh for each connection (a rotated certificate is used from the next one).
+    let tls: (@Sendable () -> TLSConfiguration)?
     static let maxQueued = 20_000
     /// Items and bytes in one message (a proposal of the largest block still goes alone).
     static let maxBatchItems = 2_000
@@ -48,7 +53,8 @@ public final class PeerTransport: Sendable {
     /// The largest message a node takes from a link: a 16 MiB batch plus one largest proposal.
     public static let maxMessageBytes = 64 << 20
 
-    public init(selfID: String, peers: [NodeConfiguration.Peer], logger: Logger) {
+    public init(selfID: String, peers: [NodeConfiguration.Peer], logger: Logger, tls: (@Sendable () -> TLSConfiguration)? = nil) {
+        self.tls = tls
         self.selfID = selfID
         let others = peers.filter { $0.id != selfID }
         var links: [Channel: [String: Link]] = [:]
@@ -108,10 +114,14 @@ public final class PeerTransport: Sendable {
         var configuration = WebSocketClientConfiguration(maxFrameSize: Self.frameSize)
         configuration.autoPing = .enabled(timePeriod: .seconds(10))
         configuration.closeTimeout = .seconds(2)
+        // Over TLS the peer must prove it is the validator this link is for, whatever address
+        // it was reached by (its certificate carries this name).
+        configuration.sniHostname = TransportIdentity(role: .validator, account: link.peer.id).hostName
         while !Task.isCancelled {
             let connected = Mutex(false)
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                let tlsConfiguration = url.hasPrefix("wss://") ? tls?() : nil
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tlsConfiguration, logger: logger) { inbound, outbound, _ in
                     connected.withLock { $0 = true }
                     link.connection.withLock { $0 = outbound }
                     link.wake.yield()

@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Foundation
+import TransportSecurity
 import Hummingbird
 import Logging
 import Metrics
@@ -30,7 +31,9 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "trustband.agent.\(configuration.account)")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let gateway = NodeLedgerGateway(nodes: configuration.nodes)
+        let tls: ReloadingTLSContext?
+        do { tls = try configuration.loadTLS(logger: logger) } catch { throw fail(error) }
+        let gateway = NodeLedgerGateway(nodes: configuration.nodes, tls: tls)
         do {
             try await serve(configuration, gateway: gateway, registry: registry, logger: logger)
             try await gateway.shutdown()

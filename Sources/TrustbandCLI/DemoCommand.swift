@@ -23,6 +23,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The recording the agent audits.")
     var recording = RepositoryPaths.root + "/Fixtures/recordings/demo-violations.sigmf-meta"
 
+    @Flag(help: "Plain HTTP between nodes and from the agent (loopback only), instead of TLS with a demo consortium CA.")
+    var plaintext = false
+
     @Flag(help: "At the end, leave the ledger and the agent (with its live view) running until Ctrl-C.")
     var keep = false
 
@@ -36,14 +39,20 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let root = URL(fileURLWithPath: dir).standardizedFileURL.path
         try startAfresh(root)
-        let configs = try Devnet.create(directory: root + "/ledger", nodes: 4, basePort: basePort, devAccounts: Self.accounts)
-        let devnet = DevnetProcesses(configs: configs, basePort: basePort)
+        let tls = !plaintext
+        let configs = try Devnet.create(directory: root + "/ledger", nodes: 4, basePort: basePort, devAccounts: Self.accounts, tls: tls, tlsAccounts: ["sensor-1"])
+        let ca = root + "/ledger/tls/ca.crt"
+        if tls { try LedgerClient.trust(caFile: ca) }
+        let devnet = DevnetProcesses(configs: configs, basePort: basePort, tls: tls)
         let stop = keep ? SignalWaiter([SIGINT, SIGTERM]) : nil
         try devnet.startAll()
         defer { devnet.stopAll() }
         try await devnet.waitReady()
         say("1. Ledger: 4 validators (v1…v4) on \(devnet.urls.joined(separator: ", "))")
         say("   explorer: \(devnet.urls[0])/ui")
+        if tls {
+            say("   TLS 1.3 on every link, validators mutually authenticated; consortium CA \(ca) (named in the genesis; trust it in a browser, or curl --cacert)")
+        }
         var keys: [String: Curve25519.Signing.PrivateKey] = [:]
         for n in 1...4 { keys["v\(n)"] = try SensorKeys.loadSigningKey("\(root)/ledger/v\(n)/key/\(SensorKeys.signingFile)") }
         let ledger = DemoLedger(node: devnet.urls[0], validatorKeys: keys)
@@ -77,7 +86,8 @@ struct DemoCommand: AsyncParsableCommand {
             "sensor": ["account": "sensor-1", "key": "keys/sensor.ed25519", "location": "demo site"],
             "source": ["recording": recording, "start_time": now.rfc3339],
             "grants": ["ledger": true],
-            "ledger": ["nodes": devnet.urls, "genesis": root + "/ledger/genesis.json"],
+            "ledger": ["nodes": devnet.urls, "genesis": root + "/ledger/genesis.json"]
+                .merging(tls ? ["tls": ["certificate": root + "/ledger/tls/accounts/sensor-1.crt", "key": root + "/ledger/tls/accounts/sensor-1.key", "ca": ca]] : [:]) { a, _ in a },
             "data_dir": "data",
             "http": ["listen": "127.0.0.1:\(basePort + 10)", "ui": true],
         ]

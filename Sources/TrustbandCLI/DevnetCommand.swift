@@ -18,10 +18,14 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Port of the first node; the others follow.")
     var basePort = 7101
 
+    @Flag(help: "TLS 1.3 on every link: a devnet CA (DIR/tls, named in the genesis), a certificate per node, https peers; clients trust DIR/tls/ca.crt (TRUSTBAND_CA).")
+    var tls = false
+
     func run() async throws {
         guard (1...30).contains(nodes) else { throw ValidationError("--nodes must be 1…30") }
-        let configs = try Devnet.create(directory: dir, nodes: nodes, basePort: basePort, devAccounts: DevnetAccounts.standard)
-        let devnet = DevnetProcesses(configs: configs, basePort: basePort)
+        let configs = try Devnet.create(directory: dir, nodes: nodes, basePort: basePort, devAccounts: DevnetAccounts.standard, tls: tls)
+        if tls { try LedgerClient.trust(caFile: dir + "/tls/ca.crt") }
+        let devnet = DevnetProcesses(configs: configs, basePort: basePort, tls: tls)
         let stop = SignalWaiter([SIGINT, SIGTERM])
         try devnet.startAll()
         do {
@@ -32,6 +36,7 @@ struct DevnetCommand: AsyncParsableCommand {
         }
         print("devnet of \(nodes) validators running (genesis and logs in \(dir)):")
         for (i, url) in devnet.urls.enumerated() { print("  v\(i + 1)  \(url)   config \(configs[i])") }
+        if tls { print("TLS: clients trust \(dir)/tls/ca.crt (curl --cacert, TRUSTBAND_CA=… trustband tx); certificates: trustband certs issue --ca \(dir)/tls …") }
         print("Ctrl-C stops them.")
         let signal = await stop.wait()
         print("\nsignal \(signal): stopping the nodes")

@@ -4,6 +4,8 @@ import Ledger
 import Node
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// Child node processes of a devnet: started from this executable (`trustband node`), their
 /// output in `vN/node.log`, stopped with SIGTERM (then SIGKILL after a grace period).
@@ -15,10 +17,10 @@ final class DevnetProcesses: @unchecked Sendable {
 
     let executable: String
 
-    init(configs: [String], basePort: Int, host: String = "127.0.0.1", executable: String = DevnetProcesses.executable) {
+    init(configs: [String], basePort: Int, host: String = "127.0.0.1", tls: Bool = false, executable: String = DevnetProcesses.executable) {
         self.configs = configs
         self.executable = executable
-        urls = configs.indices.map { "http://\(host):\(basePort + $0)" }
+        urls = configs.indices.map { "\(tls ? "https" : "http")://\(host):\(basePort + $0)" }
         processes = Array(repeating: nil, count: configs.count)
     }
 
@@ -92,10 +94,31 @@ final class DevnetProcesses: @unchecked Sendable {
     }
 }
 
-/// A few calls to a node's HTTP API.
+/// A few calls to a node's HTTP API. Over `https`, nodes are trusted through the consortium CA
+/// in `TRUSTBAND_CA` (a PEM file), or the one `trust(caFile:)` named; no client certificate is
+/// presented (a node takes anonymous clients unless it requires certificates).
 enum LedgerClient {
+    private static let tlsClient = Mutex<HTTPClient?>(nil)
+
+    /// Trusts the CA in `caFile` for every later call (a devnet or demo with TLS); once per process.
+    static func trust(caFile: String) throws {
+        guard tlsClient.withLock({ $0 == nil }) else { return }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        tls.minimumTLSVersion = .tlsv13
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        // Kept for the life of the process, like HTTPClient.shared.
+        tlsClient.withLock { $0 = client }
+    }
+
+    static var client: HTTPClient {
+        if let c = tlsClient.withLock({ $0 }) { return c }
+        if let ca = ProcessInfo.processInfo.environment["TRUSTBAND_CA"], (try? trust(caFile: ca)) != nil, let c = tlsClient.withLock({ $0 }) { return c }
+        return .shared
+    }
+
     static func get(_ url: String, timeout: Int64 = 10) async throws -> (status: UInt, body: [UInt8]) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(timeout))
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(timeout))
         return (response.status.code, Array(buffer: try await response.body.collect(upTo: 64 << 20)))
     }
 
@@ -121,7 +144,7 @@ enum LedgerClient {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .bytes(ByteBuffer(bytes: PeerFraming.frame(wires)))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 64 << 20)
         guard response.status == .ok, let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any],
               let results = object["results"] as? [[String: Any]], results.count == wires.count else {
@@ -136,7 +159,7 @@ enum LedgerClient {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .bytes(ByteBuffer(bytes: wire))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any]
         return (response.status.code, (object?["id"] as? String) ?? (object?["error"] as? String) ?? "")

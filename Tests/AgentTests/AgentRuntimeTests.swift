@@ -174,9 +174,9 @@ struct AgentRuntimeTests {
     func environment() throws {
         let site = try Site()
         let config = try AgentConfiguration.load(path: site.configPath, environment: [
-            "TRUSTBAND_AGENT_NODES": "http://10.0.0.5:7101, http://10.0.0.6:7101", "TRUSTBAND_AGENT_LISTEN": "0.0.0.0:9999",
+            "TRUSTBAND_AGENT_NODES": "http://127.0.0.5:7101, http://127.0.0.6:7101", "TRUSTBAND_AGENT_LISTEN": "0.0.0.0:9999",
             "TRUSTBAND_AGENT_DATA_DIR": "/var/lib/trustband-agent"])
-        #expect(config.nodes == ["http://10.0.0.5:7101", "http://10.0.0.6:7101"])
+        #expect(config.nodes == ["http://127.0.0.5:7101", "http://127.0.0.6:7101"])
         #expect(config.listen == "0.0.0.0:9999")
         #expect(config.outboxPath == "/var/lib/trustband-agent/outbox.sqlite")
     }

@@ -17,7 +17,7 @@ struct NodeConfigurationTests {
 
     @Test("defaults, relative paths, and environment overrides")
     func loads() throws {
-        let c = try Self.load(#"{"id": "v1", "key": "k", "listen": "127.0.0.1:7101", "data_dir": "d", "genesis": "/g.json"}"#,
+        let c = try Self.load(#"{"id": "v1", "key": "k", "listen": "127.0.0.1:7101", "data_dir": "d", "genesis": "/g.json", "allow_plaintext": true}"#,
                               environment: ["TRUSTBAND_NODE_LISTEN": "0.0.0.0:9000", "TRUSTBAND_NODE_PEERS": "v2=http://h:1,v3=http://h:2"])
         #expect(c.listen == "0.0.0.0:9000" && c.address.port == 9000)
         #expect(c.peers == [.init(id: "v2", url: "http://h:1"), .init(id: "v3", url: "http://h:2")])

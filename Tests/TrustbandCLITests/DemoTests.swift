@@ -54,9 +54,11 @@ struct DemoTests {
             usleep(100_000)
             out = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         }
-        #expect(out.contains("ledger explorer:   http://127.0.0.1:\(base)/ui") && out.contains("agent live view:   http://127.0.0.1:\(base + 10)/"), "\(out)")
-        let explorer = AgentProcessTests.get("http://127.0.0.1:\(base)/ui")
-        #expect(explorer?.status == 200 && explorer?.body.contains("Trustband ledger") == true)
+        #expect(out.contains("ledger explorer:   https://127.0.0.1:\(base)/ui") && out.contains("agent live view:   http://127.0.0.1:\(base + 10)/"), "\(out)")
+        // The ledger serves TLS only, its certificate from the demo's consortium CA.
+        let explorer = try TLSDevnetTests.curl(["--cacert", dir + "/ledger/tls/ca.crt", "https://127.0.0.1:\(base)/ui"])
+        #expect(explorer.code == "200" && explorer.body.contains("Trustband ledger"), "\(explorer.code)")
+        #expect(try TLSDevnetTests.curl(["http://127.0.0.1:\(base)/ui"]).code == "000")
         var view: (status: Int, body: String)?
         for _ in 0..<100 {
             view = AgentProcessTests.get("http://127.0.0.1:\(base + 10)/api/outbox")
