@@ -39,6 +39,9 @@ public final class LedgerApplication: Sendable {
     let state: Mutex<State>
     let maxBlockTransactions: Int
     let clock: @Sendable () -> Int64
+    /// How far ahead of this node's clock a proposed block's time may be (ns): a proposer whose
+    /// clock runs ahead cannot drag the chain's time (grant windows, leases) into the future.
+    public let maxFutureNs: Int64
     /// This node's validator id (the proposer of the blocks it makes).
     let proposerID: String
     /// Checks the precommits a block carries for its predecessor.
@@ -46,8 +49,9 @@ public final class LedgerApplication: Sendable {
 
     /// `validators`: the set that voted at the committed height (to check a block's last commit).
     public init(contract: Contract, lastCommit: Commit?, validators: ValidatorSet, mempool: Mempool.Limits, maxBlockTransactions: Int,
-                proposerID: String, verifier: any MessageSigner, clock: @escaping @Sendable () -> Int64) {
+                proposerID: String, verifier: any MessageSigner, clock: @escaping @Sendable () -> Int64, maxFutureNs: Int64 = 10_000_000_000) {
         self.proposerID = proposerID
+        self.maxFutureNs = maxFutureNs
         self.verifier = verifier
         state = Mutex(State(contract: contract, mempool: Mempool(limits: mempool), lastCommit: lastCommit,
                             lastHash: lastCommit?.block.hash ?? [], verifyingValidators: validators, stateHash: contract.stateHash))
@@ -145,8 +149,12 @@ public final class LedgerApplication: Sendable {
     }
 
     /// Whether a proposed block is valid on the committed state (cached per block).
+    /// Whether this node prevotes for `block`: it extends the chain validly and its time is not
+    /// beyond `maxFutureNs` ahead of this node's clock (a local judgement, not cached: the same
+    /// block, decided by the others, commits here all the same).
     public func isValid(_ block: Block) -> Bool {
-        state.withLock { s in
+        guard block.timeNs <= clock() &+ maxFutureNs else { return false }
+        return state.withLock { s in
             if let done = s.executions[block.hash] { return done.valid }
             guard block.height == s.contract.height + 1 else { return false }
             let execution = judge(block, s)

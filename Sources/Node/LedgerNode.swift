@@ -24,6 +24,8 @@ public actor LedgerNode {
     public nonisolated let tls: ReloadingTLSContext?
     /// With TLS: the client for catch-up reads of peers, presenting this node's certificate.
     var peerClient: HTTPClient?
+    /// Faults this node commits on purpose (the fault campaign only).
+    let faults: NodeFaults
     let signer: NodeSigner
     let transport: PeerTransport
     /// For catch-up reads of peers' blocks.
@@ -41,8 +43,9 @@ public actor LedgerNode {
     /// Opens the store, rebuilds the state from the newest snapshot and the blocks after it,
     /// and prepares consensus at the next height.
     public init(configuration: NodeConfiguration, logger: Logger, client: HTTPClient = .shared,
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }) throws(NodeError) {
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }, faults: NodeFaults = NodeFaults()) throws(NodeError) {
         self.configuration = configuration
+        self.faults = faults
         self.logger = logger
         let key = try Self.loadKey(configuration.key)
         let genesis: Genesis
@@ -75,7 +78,8 @@ public actor LedgerNode {
         } catch { throw .storage("\(error)") }
         let snapshotCommit = contract.height > 0 ? (try? store.commit(at: contract.height)) ?? nil : nil
         application = LedgerApplication(contract: contract, lastCommit: snapshotCommit, validators: genesisSet, mempool: configuration.mempool,
-                                        maxBlockTransactions: configuration.blockMaxTransactions, proposerID: configuration.id, verifier: signer, clock: clock)
+                                        maxBlockTransactions: configuration.blockMaxTransactions, proposerID: configuration.id, verifier: signer, clock: clock,
+                                        maxFutureNs: configuration.timeouts.maxClockSkewMs * 1_000_000)
         var from = contract.height + 1
         while from <= last {
             guard let commit = try? store.commit(at: from), application.replay(commit) else { throw .diverged("stored block \(from) does not apply to the state") }
@@ -149,7 +153,9 @@ public actor LedgerNode {
     func handle(_ effects: [ConsensusEffect]) {
         for effect in effects {
             switch effect {
-            case .broadcast(let m): transport.broadcast(.messages, m.wireBytes)
+            case .broadcast(let m):
+                transport.broadcast(.messages, m.wireBytes)
+                if faults.equivocate { equivocate(m) }
             case .send(let m, let to): transport.send(.messages, m.wireBytes, to: to)
             case .schedule(let timeout, let afterNs):
                 schedule(timeout, afterNs: afterNs)

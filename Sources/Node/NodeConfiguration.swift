@@ -26,9 +26,12 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         /// Longest a height waits for a transaction (or a proposal) before its round starts
         /// anyway, making an empty block: an idle chain commits about once per this (0: never wait).
         public var emptyBlockMs: Int64 = 1_000
+        /// A proposal whose time is further ahead of this node's clock is not prevoted for.
+        public var maxClockSkewMs: Int64 = 10_000
         public init() {}
         enum CodingKeys: String, CodingKey {
             case baseMs = "base_ms", incrementMs = "increment_ms", resendMs = "resend_ms", commitWaitMs = "commit_wait_ms", emptyBlockMs = "empty_block_ms"
+            case maxClockSkewMs = "max_clock_skew_ms"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -38,6 +41,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
             resendMs = try c.decodeIfPresent(Int64.self, forKey: .resendMs) ?? resendMs
             commitWaitMs = try c.decodeIfPresent(Int64.self, forKey: .commitWaitMs) ?? commitWaitMs
             emptyBlockMs = try c.decodeIfPresent(Int64.self, forKey: .emptyBlockMs) ?? emptyBlockMs
+            maxClockSkewMs = try c.decodeIfPresent(Int64.self, forKey: .maxClockSkewMs) ?? maxClockSkewMs
         }
     }
 
@@ -163,7 +167,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         guard blockMaxTransactions > 0 else { throw .configuration(key: "block_max_transactions", problem: "must be > 0") }
         guard maxBodyBytes >= 1024 else { throw .configuration(key: "max_body_bytes", problem: "must be ≥ 1024") }
         guard snapshotEvery > 0 else { throw .configuration(key: "snapshot_every", problem: "must be > 0") }
-        guard timeouts.baseMs > 0, timeouts.incrementMs >= 0, timeouts.resendMs > 0, timeouts.commitWaitMs >= 0, timeouts.emptyBlockMs >= 0 else { throw .configuration(key: "timeouts", problem: "must be > 0") }
+        guard timeouts.baseMs > 0, timeouts.incrementMs >= 0, timeouts.resendMs > 0, timeouts.commitWaitMs >= 0, timeouts.emptyBlockMs >= 0, timeouts.maxClockSkewMs > 0 else { throw .configuration(key: "timeouts", problem: "must be > 0") }
         try validateTransport()
     }
 

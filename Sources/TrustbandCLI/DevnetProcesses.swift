@@ -98,22 +98,32 @@ final class DevnetProcesses: @unchecked Sendable {
 /// in `TRUSTBAND_CA` (a PEM file), or the one `trust(caFile:)` named; no client certificate is
 /// presented (a node takes anonymous clients unless it requires certificates).
 enum LedgerClient {
-    private static let tlsClient = Mutex<HTTPClient?>(nil)
+    private struct Trust {
+        var authorities: [String] = []
+        var client: HTTPClient?
+        /// Clients replaced when another CA was added, kept (like HTTPClient.shared) for the life of the process.
+        var retired: [HTTPClient] = []
+    }
+    private static let trusted = Mutex(Trust())
 
-    /// Trusts the CA in `caFile` for every later call (a devnet or demo with TLS); once per process.
+    /// Trusts the CA in `caFile` too, for every later call (a devnet or demo with TLS).
     static func trust(caFile: String) throws {
-        guard tlsClient.withLock({ $0 == nil }) else { return }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-        tls.minimumTLSVersion = .tlsv13
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-        // Kept for the life of the process, like HTTPClient.shared.
-        tlsClient.withLock { $0 = client }
+        let pem = try String(contentsOfFile: caFile, encoding: .utf8)
+        _ = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+        try trusted.withLock { t in
+            guard !t.authorities.contains(pem) else { return }
+            t.authorities.append(pem)
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try t.authorities.flatMap { try NIOSSLCertificate.fromPEMBytes(Array($0.utf8)) })
+            tls.minimumTLSVersion = .tlsv13
+            if let old = t.client { t.retired.append(old) }
+            t.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        }
     }
 
     static var client: HTTPClient {
-        if let c = tlsClient.withLock({ $0 }) { return c }
-        if let ca = ProcessInfo.processInfo.environment["TRUSTBAND_CA"], (try? trust(caFile: ca)) != nil, let c = tlsClient.withLock({ $0 }) { return c }
+        if let c = trusted.withLock({ $0.client }) { return c }
+        if let ca = ProcessInfo.processInfo.environment["TRUSTBAND_CA"], (try? trust(caFile: ca)) != nil, let c = trusted.withLock({ $0.client }) { return c }
         return .shared
     }
 

@@ -22,7 +22,9 @@ struct NodeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let node: LedgerNode
-        do { node = try LedgerNode(configuration: configuration, logger: logger) } catch { throw fail(error) }
+        let faults = NodeFaults.from(environment: ProcessInfo.processInfo.environment)
+        if faults.equivocate || faults.clockFile != nil { logger.warning("fault injection on (TRUSTBAND_FAULT_*): this node misbehaves on purpose") }
+        do { node = try LedgerNode(configuration: configuration, logger: logger, clock: faults.clock(), faults: faults) } catch { throw fail(error) }
         try await NodeServer.run(node: node, registry: registry, logger: logger)
     }
 

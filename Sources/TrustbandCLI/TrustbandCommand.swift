@@ -8,7 +8,7 @@ public struct TrustbandCommand: AsyncParsableCommand {
         abstract: "Spectrum sensing, signed violation evidence, and a consortium ledger.",
         subcommands: [InfoCommand.self, ConvertCommand.self, ReplayCommand.self, DetectCommand.self, AuditCommand.self, KeygenCommand.self, EvidenceCommand.self, RecordCommand.self,
                       SynthCommand.self, EvalCommand.self, ContractCommand.self, SimulateCommand.self, BenchCommand.self,
-                      NodeCommand.self, DevnetCommand.self, TxCommand.self, AgentCommand.self, DemoCommand.self, CertsCommand.self])
+                      NodeCommand.self, DevnetCommand.self, TxCommand.self, AgentCommand.self, DemoCommand.self, CertsCommand.self, FaultsCommand.self])
 
     public init() {}
 }
