@@ -95,19 +95,23 @@ struct ClientLimitsTests {
         try await Self.withLiveNode(limits) { port in
             let start = ContinuousClock.now
             var statuses: [String] = []
-            for _ in 0..<12 { statuses.append(await Self.fetch(port: port, path: "/v1/status").map { String($0.prefix(12)) } ?? "closed") }
+            var limited: String?
+            for _ in 0..<12 {
+                let reply = await Self.fetch(port: port, path: "/v1/status")
+                statuses.append(reply.map { String($0.prefix(12)) } ?? "closed")
+                if limited == nil, let reply, reply.hasPrefix("HTTP/1.1 429") { limited = reply }
+            }
             let elapsed = (ContinuousClock.now - start) / .seconds(1)
             let served = statuses.filter { $0 == "HTTP/1.1 200" }.count
             #expect(statuses.prefix(5).allSatisfy { $0 == "HTTP/1.1 200" }, "\(statuses)")
-            // The bucket's own bound: the burst plus what refilled while the loop ran.
+            // The bucket's own bound: the burst plus what refilled while the loop ran (a loaded
+            // machine may serve the loop slowly: the bound grows with the time it took).
             #expect(served <= 5 + Int(elapsed * 0.2) + 1, "\(statuses) in \(elapsed) s")
-            #expect(statuses.contains("HTTP/1.1 429"), "\(statuses)")
-            var limited = try #require(await Self.fetch(port: port, path: "/v1/status"))
-            if limited.hasPrefix("HTTP/1.1 200") { limited = try #require(await Self.fetch(port: port, path: "/v1/status")) }
-            #expect(limited.hasPrefix("HTTP/1.1 429") && limited.contains("rate_limited") && limited.contains("0.2 requests/s"), "\(limited)")
-            let retry = limited.split(separator: "\r\n").first { $0.lowercased().hasPrefix("retry-after:") }
+            let refusal = try #require(limited, "no 429 among \(statuses)")
+            #expect(refusal.contains("rate_limited") && refusal.contains("0.2 requests/s"), "\(refusal)")
+            let retry = refusal.split(separator: "\r\n").first { $0.lowercased().hasPrefix("retry-after:") }
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
-            let seconds = try #require(retry, "\(limited)")
+            let seconds = try #require(retry, "\(refusal)")
             #expect((1...5).contains(seconds))
             try await Task.sleep(for: .milliseconds(seconds * 1000 + 200))
             #expect(await Self.fetch(port: port, path: "/v1/status")?.hasPrefix("HTTP/1.1 200") == true)

@@ -12,7 +12,7 @@ struct LedgerApplicationTests {
         func verify(_ signature: [UInt8], of bytes: [UInt8], by validator: String) -> Bool { false }
     }
 
-    static func application() throws -> LedgerApplication {
+    static func application(clock: @escaping @Sendable () -> Int64 = { 2_000 }, maxFutureNs: Int64 = 10_000_000_000) throws -> LedgerApplication {
         let genesis = Genesis(accounts: [
             .init(id: "v1", role: .validator, signingKey: Array(DevKeys.signing("v1").publicKey.rawRepresentation),
                   agreementKey: Array(DevKeys.agreement("v1").publicKey.rawRepresentation), deposit: 400, balance: 0),
@@ -21,7 +21,7 @@ struct LedgerApplicationTests {
         ], timeNs: 1_000)
         let contract = try Contract(genesis: genesis)
         return LedgerApplication(contract: contract, lastCommit: nil, validators: ValidatorSet(trustOf: contract), mempool: .init(),
-                                 maxBlockTransactions: 100, proposerID: "v1", verifier: NoVerifier(), clock: { 2_000 })
+                                 maxBlockTransactions: 100, proposerID: "v1", verifier: NoVerifier(), clock: clock, maxFutureNs: maxFutureNs)
     }
 
     @Test("a proposed transaction whose signature was swapped is judged by its own bytes, not by the admitted twin with the same id")
@@ -76,5 +76,23 @@ struct LedgerApplicationTests {
         let before = try Self.application().read { $0.stateHash }
         #expect(mine.stateHash == theirs.stateHash && mine.stateHash != before)
         #expect(mine.transactions.map(\.id) == [tx.id] && theirs.transactions.map(\.id) == [tx.id])
+    }
+
+    @Test("a block timed beyond max_clock_skew ahead of this node's clock is not prevoted for, yet commits here once the others decide it")
+    func futureBlock() throws {
+        let now: Int64 = 1_000_000_000_000
+        let app = try Self.application(clock: { now }, maxFutureNs: 10_000_000_000)
+        let set = app.read { ValidatorSet(trustOf: $0) }
+        app.setUpcomingValidators(set, at: 1)
+        func block(at time: Int64) -> Block {
+            Block(height: 1, previousHash: [], proposer: "v1", timeNs: time, transactions: [], lastCommit: [], validatorsHash: set.hash)
+        }
+        #expect(app.isValid(block(at: now + 10_000_000_000)), "at the bound")
+        let ahead = block(at: now + 3_600_000_000_000)
+        #expect(!app.isValid(ahead), "a proposer an hour ahead")
+        // Decided anyway (by validators whose clocks agree with it): this node follows.
+        let committed = try #require(app.commit(Commit(block: ahead, round: 0, precommits: [])))
+        #expect(committed.height.stateHash == app.stateHash)
+        #expect(app.read { $0.timeNs } == ahead.timeNs)
     }
 }
