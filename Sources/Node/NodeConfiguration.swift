@@ -195,7 +195,6 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case key(String)
     case storage(String)
     case diverged(String)
-    case malformedBody(String)
     case tls(String)
 
     public var description: String {
@@ -205,7 +204,6 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .key(let m): return "node key: \(m)"
         case .storage(let m): return "storage: \(m)"
         case .diverged(let m): return "state diverged: \(m)"
-        case .malformedBody(let m): return "malformed body: \(m)"
         case .tls(let m): return "tls: \(m)"
         }
     }

@@ -1,3 +1,4 @@
+import Consensus
 import CoreMetrics
 import Foundation
 import HTTPTypes

@@ -1,3 +1,4 @@
+import Consensus
 import AsyncHTTPClient
 import Foundation
 import Ledger

@@ -11,7 +11,8 @@ import Signal
 /// crash ever found in the tests (`FuzzRegressionTests`).
 public enum FuzzTargets {
     /// Target names, as `TRUSTBAND_FUZZ_TARGET` and the corpus folders spell them.
-    public static let names = ["sigmf-meta", "raw-samples", "transaction", "consensus", "evidence-record", "grants", "scenario", "genesis"]
+    public static let names = ["sigmf-meta", "raw-samples", "transaction", "consensus", "evidence-record", "grants", "scenario", "genesis",
+                               "peer-frames", "sigmf-archive"]
 
     /// Runs the target named by `TRUSTBAND_FUZZ_TARGET` (read once).
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
@@ -44,7 +45,37 @@ public enum FuzzTargets {
         case "grants": _ = try? GrantFile.decode(json: Data(bytes), path: "fuzz.json")
         case "scenario": _ = try? Scenario.run(json: Data(bytes), devSign: true)
         case "genesis": _ = try? Genesis.parse(json: Data(bytes), devSign: true)
+        case "peer-frames": peerFrames(bytes)
+        case "sigmf-archive": sigmfArchive(bytes)
         default: fatalError("no fuzz target \(target)")
+        }
+    }
+
+    /// A body of a peer link message, `/v1/peer/…` or `/v1/txs`: framed items, each decoded as
+    /// the node decodes them (a consensus message, or a signed transaction).
+    static func peerFrames(_ bytes: [UInt8]) {
+        guard case .success(let items) = PeerFraming.unframe(bytes, maxItems: 10_000) else { return }
+        precondition(PeerFraming.frame(items) == bytes, "frames do not re-encode to their bytes")
+        for item in items {
+            if let message = try? ConsensusMessage(wire: item) { precondition(message.wireBytes == item, "framed consensus message does not re-encode") }
+            if let signed = try? SignedTransaction(wire: item) { precondition(signed.wireBytes == item, "framed transaction does not re-encode") }
+        }
+    }
+
+    /// A `.sigmf` archive (tar): its members listed, the recording opened, checked and read.
+    static func sigmfArchive(_ bytes: [UInt8]) {
+        let path = NSTemporaryDirectory() + "trustband-fuzz-\(getpid()).sigmf"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let members = try? SigMFArchive.members(ofArchiveAt: path) else { return }
+        for member in members { precondition(member.offset >= 0 && member.size >= 0 && member.offset + member.size <= Int64(bytes.count), "member outside the archive") }
+        guard let recording = try? Recording.open(path, options: RecordingOptions()), let source = try? RecordingSource(recording: recording) else { return }
+        _ = try? recording.integrityProblems()
+        let buffer = IQBuffer(capacity: 4096)
+        var total = 0
+        while let info = try? source.read(into: buffer) {
+            total += info.count
+            precondition(total <= recording.sampleCount, "read more samples than the archive holds")
         }
     }
 

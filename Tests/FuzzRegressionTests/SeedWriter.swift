@@ -63,6 +63,18 @@ struct SeedWriter {
         for scenario in ["basic.json", "tokens.json"] {
             try put("scenario", scenario, Array(try Data(contentsOf: repo.appendingPathComponent("Fixtures/scenarios/" + scenario))))
         }
+        try put("peer-frames", "messages", PeerFraming.frame([ConsensusMessage.vote(signedVote).wireBytes, ConsensusMessage.proposal(proposal).wireBytes]))
+        try put("peer-frames", "transactions", PeerFraming.frame(try bodies.prefix(4).map { try Transaction(signer: "user-1", nonce: 1, body: $0.1).signed(by: key).wireBytes }))
+        try put("peer-frames", "empty-item", PeerFraming.frame([[]]))
+        // A small .sigmf archive, made by tar from the demo recording's metadata and its first samples.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("seed-archive-\(getpid())/demo")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try Data(contentsOf: recordings.appendingPathComponent("demo.sigmf-meta")).write(to: work.appendingPathComponent("demo.sigmf-meta"))
+        try Data(contentsOf: recordings.appendingPathComponent("demo.sigmf-data")).prefix(4096).write(to: work.appendingPathComponent("demo.sigmf-data"))
+        let archive = work.deletingLastPathComponent().appendingPathComponent("demo.sigmf").path
+        let tar = try Subprocess.run(URL(fileURLWithPath: "/bin/tar"), ["--format=ustar", "-cf", archive, "-C", work.deletingLastPathComponent().path, "demo/demo.sigmf-meta", "demo/demo.sigmf-data"])
+        #expect(tar.status == 0, "\(tar.err)")
+        try put("sigmf-archive", "demo.sigmf", Array(try Data(contentsOf: URL(fileURLWithPath: archive))))
         try put("genesis", "four-validators.json", Array(try Data(contentsOf: repo.appendingPathComponent("Fixtures/genesis/four-validators.json"))))
         try put("genesis", "scenario-genesis.json", Array(#"{"time": "2026-11-24T05:59:00Z", "params": {"penalty_fee": 100}, "accounts": [{"id": "v1", "role": "validator", "deposit": 200}], "allocations": [{"account": "pu-1", "amount": 2000}]}"#.utf8))
     }
