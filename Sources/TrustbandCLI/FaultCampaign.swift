@@ -27,7 +27,7 @@ struct FaultCampaign {
         var summary: String {
             switch self {
             case .partitionMinority: return "v1 cut off from v2–v4"
-            case .partitionHalves: return "{v1,v2} | {v3,v4}: no quorum"
+            case .partitionHalves: return "{v1,v2} and {v3,v4} apart: no quorum"
             case .delay: return "300 ms on every peer link"
             case .linkDrops: return "a peer link reset every 300 ms"
             case .crash: return "v1 SIGKILLed, restarted"

@@ -1,5 +1,7 @@
+import Consensus
 import Foundation
 import GRDB
+import Ledger
 import Testing
 @testable import Storage
 
@@ -38,5 +40,56 @@ struct DiskFullTests {
         // And a reopened outbox has all of it.
         let reopened = try EvidenceOutbox(path: path)
         #expect(try reopened.all().contains { $0.recordID == "after" } && reopened.all().first { $0.recordID == "r0" }?.state == .delivered)
+    }
+
+    static func committed(_ height: Int64, previous: [UInt8]) -> CommittedHeight {
+        let block = Block(height: height, previousHash: previous, proposer: "v1", timeNs: height * 1_000,
+                          transactions: [[UInt8](repeating: UInt8(height & 0xff), count: 3_000)], lastCommit: [])
+        let vote = ConsensusVote(step: .precommit, height: height, round: 0, blockHash: block.hash, validator: "v1")
+        return CommittedHeight(commit: Commit(block: block, round: 0, precommits: [SignedVote(vote: vote, signature: Array(repeating: 9, count: 64))]),
+                               stateHash: "s\(height)", transactions: [], futureValidators: ValidatorSet([Validator(id: "v1", power: 10)]))
+    }
+
+    @Test("The node's store on a full disk: the block and the vote record that do not fit are refused (the node stops rather than vote without them), the chain stored is intact, appends go on when space returns")
+    func ledgerStoreFull() throws {
+        let path = NSTemporaryDirectory() + "trustband-store-full-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm", "-snapshots", "-snapshots-wal", "-snapshots-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try LedgerStore(path: path)
+        try store.initialize(genesisValidators: ValidatorSet([Validator(id: "v1", power: 10)]))
+        var previous: [UInt8] = []
+        for h in Int64(1)...5 {
+            let c = Self.committed(h, previous: previous)
+            try store.append(c)
+            previous = c.commit.block.hash
+        }
+        let pages = try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+        try store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = \(pages)") }
+        var refusal: StorageError?
+        var h: Int64 = 6
+        while h < 200 {
+            let c = Self.committed(h, previous: previous)
+            do { try store.append(c) } catch { refusal = error; break }
+            previous = c.commit.block.hash
+            h += 1
+        }
+        let error = try #require(refusal, "the store kept growing")
+        #expect("\(error)".contains("append block \(h)") && "\(error)".lowercased().contains("full"), "\(error)")
+        // A vote record that cannot be made durable is refused too (one row per validator here, so
+        // that each record needs new pages): NodeSigner then signs nothing.
+        var signingRefused = false
+        for n in 0..<50 where !signingRefused {
+            do { try store.recordSigned(SignedRecord(height: h + Int64(n), round: 0, step: 1, payload: [UInt8](repeating: 1, count: 4_000), signature: [3]), by: "v\(n)") } catch {
+                signingRefused = true
+            }
+        }
+        #expect(signingRefused)
+        #expect(try store.lastHeight() == h - 1)
+        #expect(try store.pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        // Space returns: the same block goes in, and a reopened store has every height.
+        try store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        try store.append(Self.committed(h, previous: previous))
+        let reopened = try LedgerStore(path: path)
+        #expect(try reopened.lastHeight() == h)
+        #expect(try reopened.commit(at: h)?.block.previousHash == previous)
     }
 }
