@@ -104,20 +104,43 @@ final class FaultProxy: Sendable {
         }
     }
 
-    /// The accepted side: connects to the target and glues the two.
-    final class Front: ChannelInboundHandler {
+    /// One side of a proxied connection: forwards what it reads to the other side, and closes
+    /// the other side when it closes.
+    class Side: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let proxy: FaultProxy
-        let target: Int
         let forwarder: Forwarder
 
-        init(proxy: FaultProxy, target: Int) {
+        init(proxy: FaultProxy) {
             self.proxy = proxy
-            self.target = target
             forwarder = Forwarder(proxy: proxy)
         }
 
-        func channelActive(context: ChannelHandlerContext) {
+        func channelActive(context: ChannelHandlerContext) { context.fireChannelActive() }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            forwarder.forward(unwrapInboundIn(data), on: context.eventLoop)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            proxy.untrack(context.channel)
+            forwarder.peer?.close(promise: nil)
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+    }
+
+    /// The accepted side: connects to the target and glues the two.
+    final class Front: Side {
+        let target: Int
+
+        init(proxy: FaultProxy, target: Int) {
+            self.target = target
+            super.init(proxy: proxy)
+        }
+
+        override func channelActive(context: ChannelHandlerContext) {
             let inbound = context.channel
             guard !proxy.settings.withLock({ $0.blocked }) else { context.close(promise: nil); return }
             proxy.track(inbound)
@@ -142,42 +165,13 @@ final class FaultProxy: Sendable {
                 }
             context.fireChannelActive()
         }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            forwarder.forward(unwrapInboundIn(data), on: context.eventLoop)
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            proxy.untrack(context.channel)
-            forwarder.peer?.close(promise: nil)
-            context.fireChannelInactive()
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
     }
 
     /// The side towards the target: forwards what it reads back to the accepted connection.
-    final class Back: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        let proxy: FaultProxy
-        let forwarder: Forwarder
-
+    final class Back: Side {
         init(proxy: FaultProxy, inbound: any Channel) {
-            self.proxy = proxy
-            forwarder = Forwarder(proxy: proxy)
+            super.init(proxy: proxy)
             forwarder.peer = inbound
         }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            forwarder.forward(unwrapInboundIn(data), on: context.eventLoop)
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            proxy.untrack(context.channel)
-            forwarder.peer?.close(promise: nil)
-            context.fireChannelInactive()
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
     }
 }

@@ -69,13 +69,18 @@ public enum FuzzTargets {
         defer { try? FileManager.default.removeItem(atPath: path) }
         guard let members = try? SigMFArchive.members(ofArchiveAt: path) else { return }
         for member in members { precondition(member.offset >= 0 && member.size >= 0 && member.offset + member.size <= Int64(bytes.count), "member outside the archive") }
-        guard let recording = try? Recording.open(path, options: RecordingOptions()), let source = try? RecordingSource(recording: recording) else { return }
+        readToEnd(path, options: RecordingOptions())
+    }
+
+    /// Opens the recording at `path`, checks it and reads every sample; never more than it holds.
+    static func readToEnd(_ path: String, options: RecordingOptions) {
+        guard let recording = try? Recording.open(path, options: options), let source = try? RecordingSource(recording: recording) else { return }
         _ = try? recording.integrityProblems()
         let buffer = IQBuffer(capacity: 4096)
         var total = 0
         while let info = try? source.read(into: buffer) {
             total += info.count
-            precondition(total <= recording.sampleCount, "read more samples than the archive holds")
+            precondition(total <= recording.sampleCount, "read more samples than the recording holds")
         }
     }
 
@@ -90,13 +95,6 @@ public enum FuzzTargets {
         var options = RecordingOptions(sampleRate: 1e6)
         let index = Int(selector) % (formats.count + 1)
         if index < formats.count { options.format = try? SampleFormat(parsing: formats[index]) }
-        guard let recording = try? Recording.open(path, options: options), let source = try? RecordingSource(recording: recording) else { return }
-        _ = try? recording.integrityProblems()
-        let buffer = IQBuffer(capacity: 4096)
-        var total = 0
-        while let info = try? source.read(into: buffer) {
-            total += info.count
-            precondition(total <= recording.sampleCount, "read more samples than the file holds")
-        }
+        readToEnd(path, options: options)
     }
 }
