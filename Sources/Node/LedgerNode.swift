@@ -99,7 +99,7 @@ public actor LedgerNode {
             if let signed = try store.validators(at: last) { application.setVerifyingValidators(signed) }
         } catch { throw .storage("\(error)") }
         transport = PeerTransport(selfID: configuration.id, peers: configuration.peers, logger: logger,
-                                  tls: Self.clientTLS(tls))
+                                  tls: Self.clientTLS(tls), faults: faults)
         self.client = client
         sink = CommitSink(store: store, application: application, signer: signer, snapshotEvery: configuration.snapshotEvery, logger: logger)
         var settings = TendermintCore.Configuration()

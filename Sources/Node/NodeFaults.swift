@@ -15,15 +15,27 @@ public struct NodeFaults: Sendable {
     /// `TRUSTBAND_FAULT_CLOCK_FILE=PATH`: the node's wall clock is off by the seconds written
     /// in that file (read again at most every 200 ms; absent or unreadable: 0).
     public var clockFile: String?
+    /// `TRUSTBAND_FAULT_LINK_DUPLICATE=P`: each message this node sends on a peer link is sent
+    /// twice with probability P.
+    public var duplicate = 0.0
+    /// `TRUSTBAND_FAULT_LINK_REORDER=P`: with probability P a message is held back and sent after the next one.
+    public var reorder = 0.0
 
-    public init(equivocate: Bool = false, clockFile: String? = nil) {
+    public init(equivocate: Bool = false, clockFile: String? = nil, duplicate: Double = 0, reorder: Double = 0) {
         self.equivocate = equivocate
         self.clockFile = clockFile
+        self.duplicate = duplicate
+        self.reorder = reorder
     }
 
     public static func from(environment: [String: String]) -> NodeFaults {
-        NodeFaults(equivocate: environment["TRUSTBAND_FAULT_EQUIVOCATE"] == "1", clockFile: environment["TRUSTBAND_FAULT_CLOCK_FILE"])
+        func probability(_ key: String) -> Double { min(1, max(0, environment[key].flatMap(Double.init) ?? 0)) }
+        return NodeFaults(equivocate: environment["TRUSTBAND_FAULT_EQUIVOCATE"] == "1", clockFile: environment["TRUSTBAND_FAULT_CLOCK_FILE"],
+                          duplicate: probability("TRUSTBAND_FAULT_LINK_DUPLICATE"), reorder: probability("TRUSTBAND_FAULT_LINK_REORDER"))
     }
+
+    /// Whether any fault is on (the node says so in its log).
+    public var any: Bool { equivocate || clockFile != nil || duplicate > 0 || reorder > 0 }
 
     /// The node's wall clock, ns since the epoch, with the clock file's offset if there is one.
     public func clock() -> @Sendable () -> Int64 {

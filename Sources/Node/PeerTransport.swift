@@ -45,6 +45,8 @@ public final class PeerTransport: Sendable {
     let logger: Logger
     /// This node's client TLS configuration, read afresh for each connection (a rotated certificate is used from the next one).
     let tls: (@Sendable () -> TLSConfiguration)?
+    /// Duplication and reordering this node commits on its links (the fault campaign only).
+    let faults: NodeFaults
     static let maxQueued = 20_000
     /// Items and bytes in one message (a proposal of the largest block still goes alone).
     static let maxBatchItems = 2_000
@@ -54,8 +56,10 @@ public final class PeerTransport: Sendable {
     /// The largest message a node takes from a link: a 16 MiB batch plus one largest proposal.
     public static let maxMessageBytes = 64 << 20
 
-    public init(selfID: String, peers: [NodeConfiguration.Peer], logger: Logger, tls: (@Sendable () -> TLSConfiguration)? = nil) {
+    public init(selfID: String, peers: [NodeConfiguration.Peer], logger: Logger, tls: (@Sendable () -> TLSConfiguration)? = nil,
+                faults: NodeFaults = NodeFaults()) {
         self.tls = tls
+        self.faults = faults
         self.selfID = selfID
         let others = peers.filter { $0.id != selfID }
         var links: [Channel: [String: Link]] = [:]
@@ -146,6 +150,8 @@ public final class PeerTransport: Sendable {
 
     /// Sends what is queued whenever the link is up.
     private func write(_ link: Link) async {
+        // A message held back by the reorder fault, sent after the next one.
+        var held: ByteBuffer?
         for await _ in link.signals {
             while !Task.isCancelled, let outbound = link.connection.withLock({ $0 }) {
                 let batch = link.queue.withLock { q -> [[UInt8]] in
@@ -154,9 +160,19 @@ public final class PeerTransport: Sendable {
                     defer { q.removeFirst(taken) }
                     return Array(q.prefix(taken))
                 }
-                if batch.isEmpty { break }
+                if batch.isEmpty {
+                    if let message = held { held = nil; try? await outbound.writeBinaryMessage(message) }
+                    break
+                }
+                let message = ByteBuffer(bytes: PeerFraming.frame(batch))
+                if held == nil, faults.reorder > 0, Double.random(in: 0..<1) < faults.reorder {
+                    held = message
+                    continue
+                }
                 do {
-                    try await outbound.writeBinaryMessage(ByteBuffer(bytes: PeerFraming.frame(batch)))
+                    try await outbound.writeBinaryMessage(message)
+                    if faults.duplicate > 0, Double.random(in: 0..<1) < faults.duplicate { try await outbound.writeBinaryMessage(message) }
+                    if let late = held { held = nil; try await outbound.writeBinaryMessage(late) }
                 } catch {
                     // The connection broke under this batch: it is lost (consensus resends;
                     // gossiped transactions are still in this node's mempool).

@@ -9,7 +9,8 @@ import Synchronization
 /// The fault campaign (`trustband faults`, `scripts/faults.sh`, docs/security.md): a 4-validator
 /// devnet of real processes whose peer links all pass through `FaultProxy`s, a client submitting
 /// transactions to every node, and one fault at a time: partitions, delays, link drops, a
-/// crash, a paused validator, clock jumps, an equivocating validator. After the fault heals it
+/// crash, a paused validator, clock jumps, an equivocating validator, duplicated and reordered
+/// messages (sent so by the nodes themselves: inside TLS a proxy cannot). After the fault heals it
 /// measures how long until every node commits again, then checks that every acknowledged
 /// transaction is committed on every node and that all nodes hold the same blocks and state.
 struct FaultCampaign {
@@ -23,6 +24,7 @@ struct FaultCampaign {
         case clockForward = "clock-forward"
         case clockBack = "clock-back"
         case equivocate
+        case duplicateReorder = "duplicate-reorder"
 
         var summary: String {
             switch self {
@@ -35,6 +37,7 @@ struct FaultCampaign {
             case .clockForward: return "v1's clock +1 h"
             case .clockBack: return "v1's clock −1 h"
             case .equivocate: return "v1 signs conflicting prevotes (whole run)"
+            case .duplicateReorder: return "every node sends 30 % of its link messages twice and holds 30 % back behind the next (whole run)"
             }
         }
     }
@@ -86,6 +89,10 @@ struct FaultCampaign {
                 env["TRUSTBAND_FAULT_CLOCK_FILE"] = clockFile
                 if fault == .equivocate { env["TRUSTBAND_FAULT_EQUIVOCATE"] = "1" }
             }
+            if fault == .duplicateReorder {
+                env["TRUSTBAND_FAULT_LINK_DUPLICATE"] = "0.3"
+                env["TRUSTBAND_FAULT_LINK_REORDER"] = "0.3"
+            }
             return env
         }
         for i in 0..<4 { try devnet.start(i, environment: environment(i)) }
@@ -118,7 +125,7 @@ struct FaultCampaign {
             try "3600".write(toFile: clockFile, atomically: true, encoding: .utf8)
         case .clockBack:
             try "-3600".write(toFile: clockFile, atomically: true, encoding: .utf8)
-        case .equivocate:
+        case .equivocate, .duplicateReorder:
             break
         }
         try await Task.sleep(for: .seconds(faultSeconds))

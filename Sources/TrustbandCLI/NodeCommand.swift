@@ -23,7 +23,7 @@ struct NodeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let node: LedgerNode
         let faults = NodeFaults.from(environment: ProcessInfo.processInfo.environment)
-        if faults.equivocate || faults.clockFile != nil { logger.warning("fault injection on (TRUSTBAND_FAULT_*): this node misbehaves on purpose") }
+        if faults.any { logger.warning("fault injection on (TRUSTBAND_FAULT_*): this node misbehaves on purpose") }
         do { node = try LedgerNode(configuration: configuration, logger: logger, clock: faults.clock(), faults: faults) } catch { throw fail(error) }
         try await NodeServer.run(node: node, registry: registry, logger: logger)
     }

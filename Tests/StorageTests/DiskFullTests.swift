@@ -92,4 +92,33 @@ struct DiskFullTests {
         #expect(try reopened.lastHeight() == h)
         #expect(try reopened.commit(at: h)?.block.previousHash == previous)
     }
+
+    @Test("A read-only store (the node's and the outbox): writes are refused naming the operation, reads go on, nothing changes; writable again, both go on")
+    func readOnly() throws {
+        let dir = NSTemporaryDirectory() + "trustband-readonly-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try LedgerStore(path: dir + "/ledger.sqlite")
+        try store.initialize(genesisValidators: ValidatorSet([Validator(id: "v1", power: 10)]))
+        let first = Self.committed(1, previous: [])
+        try store.append(first)
+        let outbox = try EvidenceOutbox(path: dir + "/outbox.sqlite")
+        try outbox.enqueue(recordID: "r0", record: [1], signature: [1], bundle: nil, bundleBytes: 0, at: 0)
+        // The file system turns read-only under them (SQLite's own switch: as root, file modes would not stop it).
+        try store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = ON") }
+        try outbox.queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = ON") }
+        do { try store.append(Self.committed(2, previous: first.commit.block.hash)); Issue.record("a read-only store took a block") } catch {
+            #expect("\(error)".contains("append block 2") && "\(error)".lowercased().contains("readonly"), "\(error)")
+        }
+        #expect(throws: StorageError.self) { try store.recordSigned(SignedRecord(height: 2, round: 0, step: 1, payload: [1], signature: [2]), by: "v1") }
+        do { _ = try outbox.enqueue(recordID: "r1", record: [1], signature: [1], bundle: nil, bundleBytes: 0, at: 1); Issue.record("a read-only outbox took a record") } catch {
+            #expect("\(error)".contains("enqueue") && "\(error)".lowercased().contains("readonly"), "\(error)")
+        }
+        #expect(try store.lastHeight() == 1 && outbox.all().map(\.recordID) == ["r0"])
+        try store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = OFF") }
+        try outbox.queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = OFF") }
+        try store.append(Self.committed(2, previous: first.commit.block.hash))
+        #expect(try outbox.enqueue(recordID: "r1", record: [1], signature: [1], bundle: nil, bundleBytes: 0, at: 1))
+        #expect(try store.lastHeight() == 2 && outbox.all().count == 2)
+    }
 }

@@ -8,8 +8,8 @@ import Testing
 /// every node holds the same blocks and state. `scripts/faults.sh` runs all faults, more times.
 @Suite("Fault campaign", .serialized)
 struct FaultCampaignTests {
-    @Test("partition, pause, clock jump, equivocation: no acknowledged transaction lost, no divergence, commits again within seconds, the equivocator convicted",
-          arguments: [FaultCampaign.Fault.partitionMinority, .pause, .clockForward, .equivocate])
+    @Test("partition, pause, clock jump, equivocation, duplicated and reordered messages: no acknowledged transaction lost, no divergence, commits again within seconds, the equivocator convicted",
+          arguments: [FaultCampaign.Fault.partitionMinority, .pause, .clockForward, .equivocate, .duplicateReorder])
     func fault(_ fault: FaultCampaign.Fault) async throws {
         let dir = try Paths.scratch("faults-\(fault.rawValue)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
