@@ -128,8 +128,20 @@ enum LedgerClient {
         return .shared
     }
 
+    /// One request; a node whose certificate is not trusted is named with what to do about it.
+    static func execute(_ request: HTTPClientRequest, timeout: Int64) async throws -> HTTPClientResponse {
+        do {
+            return try await client.execute(request, timeout: .seconds(timeout))
+        } catch {
+            if "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
+                throw UserFacingError(message: "\(request.url): the node's TLS certificate is not trusted: set TRUSTBAND_CA to the consortium CA's certificate (a devnet's is DIR/tls/ca.crt)")
+            }
+            throw error
+        }
+    }
+
     static func get(_ url: String, timeout: Int64 = 10) async throws -> (status: UInt, body: [UInt8]) {
-        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(timeout))
+        let response = try await execute(HTTPClientRequest(url: url), timeout: timeout)
         return (response.status.code, Array(buffer: try await response.body.collect(upTo: 64 << 20)))
     }
 
@@ -155,7 +167,7 @@ enum LedgerClient {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .bytes(ByteBuffer(bytes: PeerFraming.frame(wires)))
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await execute(request, timeout: 10)
         let body = try await response.body.collect(upTo: 64 << 20)
         guard response.status == .ok, let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any],
               let results = object["results"] as? [[String: Any]], results.count == wires.count else {
@@ -170,7 +182,7 @@ enum LedgerClient {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .bytes(ByteBuffer(bytes: wire))
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await execute(request, timeout: 10)
         let body = try await response.body.collect(upTo: 1 << 20)
         let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any]
         return (response.status.code, (object?["id"] as? String) ?? (object?["error"] as? String) ?? "")
