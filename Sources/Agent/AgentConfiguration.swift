@@ -65,6 +65,9 @@ public struct AgentConfiguration: Sendable, Equatable {
         public var segmentSeconds: Double
         /// Segments captured but not yet audited, at most; past that the newest is dropped (and counted).
         public var maxSpooled: Int
+        /// How far this host's clock may be from the ledger node's before segments are kept
+        /// aside instead of audited (their timestamps would be wrong by as much).
+        public var maxClockOffsetSeconds: Double = 30
     }
 
     /// What the source is, for logs and the service status.
@@ -148,6 +151,7 @@ public struct AgentConfiguration: Sendable, Equatable {
                 throw .configuration(key: "source.segment_s", problem: "\(device.segmentSeconds) is not in 0.05…600 s")
             }
             guard device.maxSpooled >= 1 else { throw .configuration(key: "source.max_spooled", problem: "must be at least 1") }
+            guard device.maxClockOffsetSeconds > 0 else { throw .configuration(key: "source.max_clock_offset_s", problem: "must be positive") }
         }
         guard !nodes.isEmpty else { throw .configuration(key: "ledger.nodes", problem: "names no node") }
         for (n, node) in nodes.enumerated() {
@@ -194,10 +198,10 @@ struct AgentConfigurationFile: Decodable {
         var recording: String?
         var format: String?, rate: Double?, center: Double?
         var startTime: String?
-        var device: String?, frequency: Double?, gainDB: Double?, segmentS: Double?, maxSpooled: Int?
+        var device: String?, frequency: Double?, gainDB: Double?, segmentS: Double?, maxSpooled: Int?, maxClockOffsetS: Double?
         enum CodingKeys: String, CodingKey {
             case recording, format, rate, center, startTime = "start_time", device, frequency, gainDB = "gain_db", segmentS = "segment_s"
-            case maxSpooled = "max_spooled"
+            case maxSpooled = "max_spooled", maxClockOffsetS = "max_clock_offset_s"
         }
     }
     struct Grants: Decodable { var file: String?; var ledger: Bool? }
@@ -245,8 +249,10 @@ struct AgentConfigurationFile: Decodable {
             throw .configuration(key: "grants", problem: "give a file or ledger: true, not both")
         }
         let live = source.device.map { args in
-            AgentConfiguration.LiveSource(args: args, frequency: source.frequency ?? 0, sampleRate: source.rate ?? 0, gainDB: source.gainDB,
-                                          segmentSeconds: source.segmentS ?? 2, maxSpooled: source.maxSpooled ?? 4)
+            var live = AgentConfiguration.LiveSource(args: args, frequency: source.frequency ?? 0, sampleRate: source.rate ?? 0, gainDB: source.gainDB,
+                                                     segmentSeconds: source.segmentS ?? 2, maxSpooled: source.maxSpooled ?? 4)
+            live.maxClockOffsetSeconds = source.maxClockOffsetS ?? live.maxClockOffsetSeconds
+            return live
         }
         var configuration = AgentConfiguration(
             account: sensor.account, key: sensor.key, location: sensor.location ?? "", recording: source.recording ?? "", recordingOptions: options,

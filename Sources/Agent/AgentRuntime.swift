@@ -19,11 +19,11 @@ public final class AgentRuntime: Sendable {
     public let outbox: EvidenceOutbox
     public let intake: EvidenceIntake
     public let delivery: EvidenceDelivery
-    private let gateway: any LedgerGateway
-    private let logger: Logger
-    private let metrics: AgentMetrics
+    let gateway: any LedgerGateway
+    let logger: Logger
+    let metrics: AgentMetrics
     private let now: @Sendable () -> Int64
-    private let state = HealthBox()
+    let state = HealthBox()
     /// What the web view's viewers are sent (frames only while someone watches).
     public let liveView = LiveView()
     /// Makes the view's spectrum frames; nil unless the web view is on (`http.ui`).
@@ -33,6 +33,8 @@ public final class AgentRuntime: Sendable {
         var audited = false
         var lastAuditError: String?
         var lastLedgerProblem: String?
+        /// This host's clock disagrees with the ledger's (live segments are kept aside meanwhile).
+        var clockProblem: String?
         var violations = 0
         var segments: Int64 = 0
         var reconnects: Int64 = 0
@@ -273,6 +275,7 @@ public final class AgentRuntime: Sendable {
         var problems: [String] = []
         if let e = s.lastAuditError { problems.append(e) }
         if let e = s.lastLedgerProblem { problems.append("ledger: \(e)") }
+        if let e = s.clockProblem { problems.append("clock: \(e)") }
         if depth < 0 { problems.append("outbox unreadable") }
         // Unreachable ledger is degraded, not unhealthy: evidence waits safely in the outbox.
         return Health(healthy: s.lastAuditError == nil && depth >= 0, audited: s.audited, outboxDepth: depth, violations: s.violations,
@@ -298,6 +301,8 @@ struct AgentMetrics: Sendable {
     let reconnects = Counter(label: "trustband_agent_reconnects_total")
     let segments = Counter(label: "trustband_agent_segments_total")
     let droppedSegments = Counter(label: "trustband_agent_segments_dropped_total")
+    let quarantinedSegments = Counter(label: "trustband_agent_segments_clock_quarantined_total")
+    let clockOffset = Gauge(label: "trustband_agent_clock_offset_seconds")
     let depth = Gauge(label: "trustband_agent_outbox_depth")
     let latency = Metrics.Timer(label: "trustband_agent_delivery_latency_seconds")
 

@@ -53,7 +53,7 @@ public enum AgentServices {
             let spool = runtime.configuration.spoolDir
             let left = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".sigmf-meta") }.sorted()
             for name in left where !Task.isCancelled {
-                await auditSegment(spool + "/" + name)
+                await auditSegment(spool + "/" + name, device: device)
                 LiveCapture.remove(spool + "/" + name)
             }
             // A writer killed mid-segment leaves its partial files: there is no segment to audit in them.
@@ -65,7 +65,7 @@ public enum AgentServices {
             await withTaskCancellationHandler {
                 for await path in capture.segments {
                     heartbeat.beat()
-                    await auditSegment(path)
+                    await auditSegment(path, device: device)
                     capture.consumed(path)
                 }
             } onCancel: {
@@ -77,12 +77,13 @@ public enum AgentServices {
         /// refuses a write: a full or read-only disk), the segment is kept and audited again
         /// until it can: its evidence is never lost to a full disk (the radio's newer segments
         /// wait in the spool meanwhile, and past `max_spooled` are dropped and counted). Any other
-        /// failure is logged and the segment let go.
-        private func auditSegment(_ path: String) async {
+        /// failure is logged and the segment let go. A segment timed by a clock that disagrees
+        /// with the ledger's is kept aside instead (`AgentRuntime.auditLiveSegment`).
+        private func auditSegment(_ path: String, device: AgentConfiguration.LiveSource) async {
             var delay = Duration.seconds(1)
             while !Task.isCancelled {
                 do {
-                    try await runtime.audit(recording: path)
+                    _ = try await runtime.auditLiveSegment(path, maxClockOffsetSeconds: device.maxClockOffsetSeconds)
                     return
                 } catch .evidence(let problem) {
                     heartbeat.beat()  // alive and waiting for room, not stuck

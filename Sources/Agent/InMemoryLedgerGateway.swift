@@ -44,6 +44,7 @@ public final class InMemoryLedgerGateway: LedgerGateway {
         var claimUncommitted = false
         var blocks: [Int64: Commit] = [:]
         var sets: [Int64: ValidatorSet] = [:]
+        var clockOffsetNs: Int64 = 0
     }
 
     private let state: Mutex<State>
@@ -91,6 +92,16 @@ public final class InMemoryLedgerGateway: LedgerGateway {
 
     /// Submissions carrying `recordID` are refused for good with `reason` (say, an unknown grant).
     public func refuse(recordID: String, reason: String) { state.withLock { $0.refusals[recordID] = reason } }
+
+    /// What `clockOffset()` answers: this host's clock minus the ledger's.
+    public func setClockOffset(_ ns: Int64) { state.withLock { $0.clockOffsetNs = ns } }
+
+    public func clockOffset() async throws(GatewayError) -> Int64 {
+        try state.withLock { s throws(GatewayError) -> Int64 in
+            if s.down { throw GatewayError("no node answered") }
+            return s.clockOffsetNs
+        }
+    }
 
     /// The grants `grants()` answers with.
     public func setGrants(_ grants: [Grant]) { state.withLock { $0.grants = grants } }

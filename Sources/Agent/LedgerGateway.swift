@@ -16,6 +16,8 @@ public protocol LedgerGateway: Sendable {
     func commit(at height: Int64) async throws(GatewayError) -> Commit
     /// The validator set that voted at `height`, with its keys.
     func validators(at height: Int64) async throws(GatewayError) -> ValidatorSet
+    /// This host's clock minus the node's, ns (measured at the middle of the round trip).
+    func clockOffset() async throws(GatewayError) -> Int64
     /// Stops preferring the node that answered last (it served something that failed
     /// verification); the next calls go to another.
     func passOver()

@@ -149,6 +149,14 @@ public final class NodeLedgerGateway: LedgerGateway {
         return ValidatorSet(members)
     }
 
+    public func clockOffset() async throws(GatewayError) -> Int64 {
+        let sent = Int64(Date().timeIntervalSince1970 * 1e9)
+        let (status, object) = try await call("GET", "/v1/status")
+        let received = Int64(Date().timeIntervalSince1970 * 1e9)
+        guard status == 200, let node = (object["time_ns"] as? NSNumber)?.int64Value else { throw GatewayError("\(current)/v1/status: HTTP \(status), no time_ns") }
+        return sent / 2 + received / 2 - node
+    }
+
     public func passOver() {
         let count = nodes.count
         preferred.withLock { $0 = ($0 + 1) % count }

@@ -106,6 +106,7 @@ public enum NodeAPI {
                 ("last_block_hash", .string(hex(s.lastBlockHash))), ("state_hash", .string(s.stateHash)),
                 ("validators", .array(s.validators.members.map { .object(JSONObject([("id", .string($0.id)), ("power", .integer($0.power))])) })),
                 ("mempool", .integer(Int64(s.mempool))), ("peers", .array(s.peers.map { .string($0) })), ("uptime_s", .number(s.uptimeSeconds)),
+                ("time_ns", .integer(app.clock())),
             ])))
         }
 
