@@ -7,8 +7,9 @@ TRUSTBAND_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SYSTEM_PACKAGES=(pkg-config libsoapysdr-dev libfftw3-dev libsqlite3-dev libsodium-dev nlohmann-json3-dev)
 ORACLE_PACKAGES=(python3 python3-venv)
 # Tests only: headless Chromium judges whether evidence pictures (SVG) render;
-# systemd-analyze checks the units in deploy/.
-BROWSER_PACKAGES=(chromium systemd)
+# systemd-analyze checks the units in deploy/; curl and openssl probe TLS nodes from outside
+# (and openssl is the oracle for the certificates we issue).
+BROWSER_PACKAGES=(chromium systemd curl openssl)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
