@@ -22,8 +22,9 @@ public actor LedgerNode {
     public nonisolated let store: LedgerStore
     /// The server's TLS context (nil: plain HTTP), following its files for rotation.
     public nonisolated let tls: ReloadingTLSContext?
-    /// With TLS: the client for catch-up reads of peers, presenting this node's certificate.
-    var peerClient: HTTPClient?
+    /// With TLS: the client for catch-up reads of peers, presenting this node's certificate
+    /// (the serial it was made with: a rotated certificate gets a new client).
+    var peerClient: (client: HTTPClient, serial: String)?
     /// Faults this node commits on purpose (the fault campaign only).
     let faults: NodeFaults
     let signer: NodeSigner
@@ -135,9 +136,6 @@ public actor LedgerNode {
     /// Starts consensus, the peer senders and the catch-up loop; returns when cancelled.
     public func run() async {
         handle(core.start())
-        if let tls {
-            peerClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls.material.clientConfiguration()))
-        }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.transport.run() }
             group.addTask { await self.catchUpLoop() }
@@ -146,8 +144,21 @@ public actor LedgerNode {
                 group.addTask { await tls.run(onExpiry: { expiry.record($0) }) }
             }
         }
-        try? await peerClient?.shutdown()
+        try? await peerClient?.client.shutdown()
         peerClient = nil
+    }
+
+    /// The client for reads of peers: a TLS one presenting this node's current certificate, made
+    /// again once the certificate was rotated (the old one is shut down: a read still on it
+    /// fails, and catch-up asks again a second later).
+    func peerReadClient() -> HTTPClient {
+        guard let tls else { return client }
+        let material = tls.material
+        if let current = peerClient, current.serial == material.serial { return current.client }
+        if let old = peerClient?.client { Task { try? await old.shutdown() } }
+        let fresh = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: material.clientConfiguration()))
+        peerClient = (fresh, material.serial)
+        return fresh
     }
 
     func handle(_ effects: [ConsensusEffect]) {
@@ -299,7 +310,7 @@ public actor LedgerNode {
 
     func get(_ url: String, limit: Int) async -> [UInt8]? {
         do {
-            let response = try await (peerClient ?? client).execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let response = try await peerReadClient().execute(HTTPClientRequest(url: url), timeout: .seconds(10))
             guard response.status.code == 200 else { return nil }
             return Array(buffer: try await response.body.collect(upTo: limit))
         } catch {
