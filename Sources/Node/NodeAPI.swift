@@ -216,6 +216,7 @@ public enum NodeAPI {
     /// nil without TLS or without a client certificate). Undecodable ones pass, to be refused
     /// with the decoder's reason.
     static func submissionRefusal(_ wires: [[UInt8]], context: NodeRequestContext, node: LedgerNode) async -> [String?] {
+        guard node.tls != nil else { return wires.map { _ in nil } }
         let peer = await context.peerCertificate()
         guard case .identified = peer else { return wires.map { _ in nil } }
         return wires.map { wire in

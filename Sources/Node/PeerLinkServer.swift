@@ -39,7 +39,7 @@ public enum PeerLinkServer {
         { request, channel, _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
             guard let target = LinkTarget(path: request.path ?? "") else { return .dontUpgrade }
             if let refusal = node.peerRefusal(await PeerCertificate.of(channel), claiming: target.from) {
-                // Answered by the router as a plain request (426), and the connection is not a link.
+                // Hummingbird answers a refused upgrade 400 and closes the connection.
                 node.metrics.unauthenticated("peer_link")
                 logger.notice("peer link refused", metadata: ["from": "\(target.from)", "remote": "\(channel.remoteAddress?.description ?? "?")", "reason": "\(refusal)"])
                 return .dontUpgrade
