@@ -1,4 +1,5 @@
 import Consensus
+import Crypto
 import Enforcement
 import Evidence
 import Foundation
@@ -12,7 +13,7 @@ import Signal
 public enum FuzzTargets {
     /// Target names, as `TRUSTBAND_FUZZ_TARGET` and the corpus folders spell them.
     public static let names = ["sigmf-meta", "raw-samples", "transaction", "consensus", "evidence-record", "grants", "scenario", "genesis",
-                               "peer-frames", "sigmf-archive"]
+                               "peer-frames", "sigmf-archive", "evidence-bundle"]
 
     /// Runs the target named by `TRUSTBAND_FUZZ_TARGET` (read once).
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
@@ -47,6 +48,7 @@ public enum FuzzTargets {
         case "genesis": _ = try? Genesis.parse(json: Data(bytes), devSign: true)
         case "peer-frames": peerFrames(bytes)
         case "sigmf-archive": sigmfArchive(bytes)
+        case "evidence-bundle": evidenceBundle(bytes)
         default: fatalError("no fuzz target \(target)")
         }
     }
@@ -61,6 +63,28 @@ public enum FuzzTargets {
             if let signed = try? SignedTransaction(wire: item) { precondition(signed.wireBytes == item, "framed transaction does not re-encode") }
         }
     }
+
+    /// An evidence bundle as an auditor receives it: the input is four framed items (record,
+    /// excerpt metadata, excerpt samples, grant file). The record is re-signed with a fixed key
+    /// and its excerpt hash set to the samples' so that the check reaches the re-measurement of
+    /// the excerpt against the grant (a fuzzer cannot forge signatures or hashes).
+    static func evidenceBundle(_ bytes: [UInt8]) {
+        guard case .success(let items) = PeerFraming.unframe(bytes, maxItems: 8), items.count == 4,
+              var record = try? EvidenceRecord(canonical: items[0]) else { return }
+        record.excerptSHA256 = Array(SHA256.hash(data: items[2]))
+        let dir = NSTemporaryDirectory() + "trustband-fuzz-bundle-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard (try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)) != nil,
+              let signature = try? bundleKey.signature(for: record.canonicalBytes) else { return }
+        let files: [(String, [UInt8])] = [("record.bin", record.canonicalBytes), ("record.sig", Array(Hex.encode(Array(signature)).utf8)),
+                                          ("excerpt.sigmf-meta", items[1]), ("excerpt.sigmf-data", items[2]), ("grant.json", items[3])]
+        for (name, content) in files { guard FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(content)) else { return } }
+        if let verified = try? EvidenceVerifier.verify(bundle: dir, publicKey: bundleKey.publicKey) {
+            precondition(verified == record, "a bundle verified as another record than the one it holds")
+        }
+    }
+
+    static let bundleKey = DevKeys.signing("fuzz-sensor")
 
     /// A `.sigmf` archive (tar): its members listed, the recording opened, checked and read.
     static func sigmfArchive(_ bytes: [UInt8]) {

@@ -75,6 +75,19 @@ struct SeedWriter {
         let tar = try Subprocess.run(URL(fileURLWithPath: "/bin/tar"), ["--format=ustar", "-cf", archive, "-C", work.deletingLastPathComponent().path, "demo/demo.sigmf-meta", "demo/demo.sigmf-data"])
         #expect(tar.status == 0, "\(tar.err)")
         try put("sigmf-archive", "demo.sigmf", Array(try Data(contentsOf: URL(fileURLWithPath: archive))))
+        // An evidence bundle's parts: a record for pu-1's grant, the demo excerpt's first samples, that grant alone.
+        var bundleRecord = try EvidenceRecord(canonical: record)
+        bundleRecord.grantID = "pu-1-3560.11"
+        bundleRecord.fftSize = 1024
+        bundleRecord.sampleRateMilliHz = 500_000_000
+        bundleRecord.centerHz = 3_560_000_000
+        let grantsJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: repo.appendingPathComponent("Fixtures/grants/demo.json"))) as! [String: Any]
+        let oneGrant = ["grants": (grantsJSON["grants"] as! [[String: Any]]).filter { $0["id"] as? String == "pu-1-3560.11" }]
+        try put("evidence-bundle", "demo-pu-1", PeerFraming.frame([
+            bundleRecord.canonicalBytes, Array(try Data(contentsOf: recordings.appendingPathComponent("demo.sigmf-meta"))),
+            Array(try Data(contentsOf: recordings.appendingPathComponent("demo.sigmf-data")).prefix(16_384)),
+            Array(try JSONSerialization.data(withJSONObject: oneGrant, options: [.sortedKeys])),
+        ]))
         try put("genesis", "four-validators.json", Array(try Data(contentsOf: repo.appendingPathComponent("Fixtures/genesis/four-validators.json"))))
         try put("genesis", "scenario-genesis.json", Array(#"{"time": "2026-11-24T05:59:00Z", "params": {"penalty_fee": 100}, "accounts": [{"id": "v1", "role": "validator", "deposit": 200}], "allocations": [{"account": "pu-1", "amount": 2000}]}"#.utf8))
     }
