@@ -118,11 +118,6 @@ public struct AgentConfiguration: Sendable, Equatable {
         return config
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
-    }
-
     /// Loads the TLS material (nil without `ledger.tls`) and checks that the certificate names this sensor's account.
     public func loadTLS(logger: Logger) throws(AgentError) -> ReloadingTLSContext? {
         guard let tls else { return nil }
@@ -183,7 +178,7 @@ public struct AgentConfiguration: Sendable, Equatable {
             if url.scheme == "https", tls == nil {
                 throw .configuration(key: "ledger.nodes[\(n)]", problem: "https needs the sensor's certificate: set ledger.tls {certificate, key, ca}")
             }
-            if url.scheme == "http", !allowPlaintext, !Self.isLoopback(host) {
+            if url.scheme == "http", !allowPlaintext, !PlaintextPolicy.isLoopback(host) {
                 throw .configuration(key: "ledger.nodes[\(n)]", problem: "\(node) is plain HTTP to a non-loopback host: use https with ledger.tls, or set ledger.allow_plaintext")
             }
         }

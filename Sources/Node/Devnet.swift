@@ -109,7 +109,7 @@ public enum DevnetCertificates {
         if !FileManager.default.fileExists(atPath: crt) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let ca = try CertificateIssuer.makeAuthority(name: "Trustband devnet CA", validFor: 365)
-            try write(ca, certificate: crt, key: key)
+            try ca.write(certificate: crt, key: key)
         }
         let issued = CertificateIssuer.Issued(certificatePEM: try String(contentsOfFile: crt, encoding: .utf8),
                                               keyPEM: try String(contentsOfFile: key, encoding: .utf8))
@@ -125,14 +125,6 @@ public enum DevnetCertificates {
         let issued = try CertificateIssuer.issue(identity: identity, dnsNames: ["localhost"] + (isAddress ? [] : [host]),
                                                  ipAddresses: ["127.0.0.1"] + (isAddress && host != "127.0.0.1" ? [host] : []),
                                                  validFor: 365, authority: authority.issued)
-        try write(issued, certificate: crt, key: "\(dir)/\(name).key")
-    }
-
-    /// Writes a certificate and its key (the key readable by its owner only).
-    public static func write(_ issued: CertificateIssuer.Issued, certificate: String, key: String) throws {
-        try issued.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
-        guard FileManager.default.createFile(atPath: key, contents: Data(issued.keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: key])
-        }
+        try issued.write(certificate: crt, key: "\(dir)/\(name).key")
     }
 }

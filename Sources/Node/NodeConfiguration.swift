@@ -148,12 +148,6 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
         return (String(parts.first ?? "127.0.0.1"), Int(parts.last ?? "") ?? 0)
     }
 
-    /// Whether `host` is a loopback name or address (127.0.0.0/8, ::1, localhost).
-    public static func isLoopback(_ host: String) -> Bool {
-        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
-    }
-
     public func validate() throws(NodeError) {
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { throw .configuration(key: "listen", problem: "\"\(listen)\" is not host:port") }
@@ -173,7 +167,7 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
 
     /// Plain HTTP only on loopback (unless `allow_plaintext`); https peers need this node's certificate.
     func validateTransport() throws(NodeError) {
-        if tls == nil, !allowPlaintext, !Self.isLoopback(address.host) {
+        if tls == nil, !allowPlaintext, !PlaintextPolicy.isLoopback(address.host) {
             throw .configuration(key: "listen", problem: "\(listen) is not a loopback address: serve TLS (set \"tls\") or, on a development network, set \"allow_plaintext\": true")
         }
         for (n, peer) in peers.enumerated() {
@@ -181,11 +175,12 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
             if url.scheme == "https", tls == nil {
                 throw .configuration(key: "peers[\(n)].url", problem: "https needs this node's own certificate: set \"tls\"")
             }
-            if url.scheme == "http", !allowPlaintext, !Self.isLoopback(host) {
+            if url.scheme == "http", !allowPlaintext, !PlaintextPolicy.isLoopback(host) {
                 throw .configuration(key: "peers[\(n)].url", problem: "\(peer.url) is plain HTTP to a non-loopback host: use https (and \"tls\"), or set \"allow_plaintext\": true")
             }
         }
-        if requireClientCertificate, tls == nil { throw .configuration(key: "require_client_certificate", problem: "needs \"tls\"") }    }
+        if requireClientCertificate, tls == nil { throw .configuration(key: "require_client_certificate", problem: "needs \"tls\"") }
+    }
 }
 
 /// Errors of the node runtime.

@@ -15,6 +15,14 @@ public enum CertificateIssuer {
             self.certificatePEM = certificatePEM
             self.keyPEM = keyPEM
         }
+
+        /// Writes the certificate, and the key readable by its owner only.
+        public func write(certificate: String, key: String) throws {
+            try certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
+            guard FileManager.default.createFile(atPath: key, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: key])
+            }
+        }
     }
 
     /// A self-signed CA that may sign end-entity certificates only (path length 0).

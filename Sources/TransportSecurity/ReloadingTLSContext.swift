@@ -62,13 +62,14 @@ public final class ReloadingTLSContext: Sendable {
     /// Seconds until the certificate in use expires (negative once it has).
     public func secondsToExpiry(now: Date = Date()) -> Double { material.notValidAfter.timeIntervalSince(now) }
 
-    /// Checks the files every `reload_s` seconds until cancelled (and the expiry, warning daily).
+    /// Checks the files every `reload_s` seconds until cancelled, and the expiry, warning daily
+    /// (with `reload_s` 0 the files are not reloaded; the expiry is still checked every minute).
     public func run(onExpiry: @escaping @Sendable (Double) -> Void = { _ in }) async {
-        let interval = max(1, material.files.reloadSeconds)
-        guard material.files.reloadSeconds > 0 else { return }
+        let reloads = material.files.reloadSeconds > 0
+        let interval = reloads ? material.files.reloadSeconds : 60
         var lastWarning = Date.distantPast
         while !Task.isCancelled {
-            reloadIfChanged()
+            if reloads { reloadIfChanged() }
             let left = secondsToExpiry()
             onExpiry(left)
             if left < warnDays * 86_400, Date().timeIntervalSince(lastWarning) > 86_400 {

@@ -28,7 +28,7 @@ struct CertsCommand: ParsableCommand {
             guard days > 0 else { throw ValidationError("--days must be positive") }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let ca = try CertificateIssuer.makeAuthority(name: name, validFor: days)
-            try DevnetCertificates.write(ca, certificate: crt, key: key)
+            try ca.write(certificate: crt, key: key)
             print("wrote \(crt) and \(key) (keep the key offline)")
             print("consortium_ca: \(try TLSMaterial.fingerprint(ofCertificateAt: crt))")
         }
@@ -68,7 +68,7 @@ struct CertsCommand: ParsableCommand {
             let crt = "\(out)/\(stem).crt", key = "\(out)/\(stem).key"
             // The new files replace old ones in one step each: a node reloading them mid-way
             // keeps its current certificate until both match (ReloadingTLSContext).
-            try DevnetCertificates.write(issued, certificate: crt + ".new", key: key + ".new")
+            try issued.write(certificate: crt + ".new", key: key + ".new")
             for path in [key, crt] where rename(path + ".new", path) != 0 {
                 throw UserFacingError(message: "cannot move \(path).new to \(path): \(String(cString: strerror(errno)))")
             }

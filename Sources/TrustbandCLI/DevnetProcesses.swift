@@ -122,14 +122,20 @@ enum LedgerClient {
         }
     }
 
-    static var client: HTTPClient {
+    /// The client for every call: one trusting the CAs named so far (and `TRUSTBAND_CA`, whose
+    /// file must read as a PEM certificate), or the shared plain one.
+    static func client() throws -> HTTPClient {
         if let c = trusted.withLock({ $0.client }) { return c }
-        if let ca = ProcessInfo.processInfo.environment["TRUSTBAND_CA"], (try? trust(caFile: ca)) != nil, let c = trusted.withLock({ $0.client }) { return c }
+        if let ca = ProcessInfo.processInfo.environment["TRUSTBAND_CA"] {
+            do { try trust(caFile: ca) } catch { throw UserFacingError(message: "TRUSTBAND_CA=\(ca): not a readable PEM certificate (\(error))") }
+            if let c = trusted.withLock({ $0.client }) { return c }
+        }
         return .shared
     }
 
     /// One request; a node whose certificate is not trusted is named with what to do about it.
     static func execute(_ request: HTTPClientRequest, timeout: Int64) async throws -> HTTPClientResponse {
+        let client = try client()
         do {
             return try await client.execute(request, timeout: .seconds(timeout))
         } catch {
@@ -177,12 +183,12 @@ enum LedgerClient {
     }
 
     /// POSTs a signed transaction; returns the HTTP status and the JSON reply's id or error.
-    static func submit(_ wire: [UInt8], to url: String) async throws -> (status: UInt, message: String) {
+    static func submit(_ wire: [UInt8], to url: String, timeout: Int64 = 10) async throws -> (status: UInt, message: String) {
         var request = HTTPClientRequest(url: url + "/v1/tx")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .bytes(ByteBuffer(bytes: wire))
-        let response = try await execute(request, timeout: 10)
+        let response = try await execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 1 << 20)
         let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: body)))) as? [String: Any]
         return (response.status.code, (object?["id"] as? String) ?? (object?["error"] as? String) ?? "")

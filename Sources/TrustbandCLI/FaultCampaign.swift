@@ -1,9 +1,7 @@
-import AsyncHTTPClient
 import Foundation
 import Ledger
 import Node
 import NIOCore
-import NIOHTTP1
 import Synchronization
 
 /// The fault campaign (`trustband faults`, `scripts/faults.sh`, docs/security.md): a 4-validator
@@ -287,16 +285,9 @@ final class FaultLoad: Sendable {
         while !stopped.withLock({ $0 }) {
             guard let tx = try? Transaction(signer: user, nonce: nonce, body: .demand(DemandRequest(id: "\(user)-\(nonce)", bandwidthHz: 1_000, durationNs: 60_000_000_000,
                                                                                                       area: "faults", startNs: 0, deposit: 1))).signed(by: DevKeys.signing(user)) else { return }
-            var request = HTTPClientRequest(url: url + "/v1/tx")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/octet-stream")
-            request.body = .bytes(ByteBuffer(bytes: tx.wireBytes))
-            if let response = try? await LedgerClient.client.execute(request, timeout: .seconds(2)) {
-                _ = try? await response.body.collect(upTo: 1 << 16)
-                if response.status.code == 202 || response.status.code == 409 {
-                    acked.withLock { $0.append(tx.id) }
-                    nonce += 1
-                }
+            if let (status, _) = try? await LedgerClient.submit(tx.wireBytes, to: url, timeout: 2), status == 202 || status == 409 {
+                acked.withLock { $0.append(tx.id) }
+                nonce += 1
             }
             try? await Task.sleep(for: interval)
         }

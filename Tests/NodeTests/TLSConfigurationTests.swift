@@ -44,8 +44,8 @@ struct TLSConfigurationTests {
         #expect(Self.refusal { _ = try NodeConfiguration.load(path: path) }.contains("peers[0].url: http://10.0.0.2:7102 is plain HTTP to a non-loopback host"))
         try Self.rewrite(path) { $0["peers"] = [["id": "v2", "url": "https://10.0.0.2:7102"]] }
         #expect(Self.refusal { _ = try NodeConfiguration.load(path: path) } == "config: peers[0].url: https needs this node's own certificate: set \"tls\"")
-        for host in ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"] { #expect(NodeConfiguration.isLoopback(host)) }
-        for host in ["0.0.0.0", "10.0.0.1", "example.org", "::"] { #expect(!NodeConfiguration.isLoopback(host)) }
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"] { #expect(PlaintextPolicy.isLoopback(host)) }
+        for host in ["0.0.0.0", "10.0.0.1", "example.org", "::"] { #expect(!PlaintextPolicy.isLoopback(host)) }
     }
 
     @Test("a TLS node starts with its devnet certificate on any address; the wrong CA, another validator's certificate or a plaintext node under a consortium CA are refused")
@@ -66,8 +66,8 @@ struct TLSConfigurationTests {
         // A certificate from another CA than the genesis names.
         let other = try CertificateIssuer.makeAuthority(name: "other", validFor: 10)
         let leaf = try CertificateIssuer.issue(identity: .init(role: .validator, account: "v1"), dnsNames: [], ipAddresses: ["127.0.0.1"], validFor: 5, authority: other)
-        try DevnetCertificates.write(other, certificate: dir + "/other-ca.crt", key: dir + "/other-ca.key")
-        try DevnetCertificates.write(leaf, certificate: dir + "/other.crt", key: dir + "/other.key")
+        try other.write(certificate: dir + "/other-ca.crt", key: dir + "/other-ca.key")
+        try leaf.write(certificate: dir + "/other.crt", key: dir + "/other.key")
         configuration.tls = TLSFiles(certificate: dir + "/other.crt", key: dir + "/other.key", ca: dir + "/other-ca.crt")
         #expect(Self.refusal { _ = try LedgerNode(configuration: configuration, logger: logger) }.contains("the genesis names"))
 

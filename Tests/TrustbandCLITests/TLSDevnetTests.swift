@@ -80,7 +80,7 @@ struct TLSDevnetTests {
         // A certificate from another CA does not get through the handshake.
         let foreignCA = try CertificateIssuer.makeAuthority(name: "foreign", validFor: 10)
         let foreign = try CertificateIssuer.issue(identity: .init(role: .validator, account: "v2"), dnsNames: [], ipAddresses: ["127.0.0.1"], validFor: 5, authority: foreignCA)
-        try DevnetCertificates.write(foreign, certificate: dir + "/foreign.crt", key: dir + "/foreign.key")
+        try foreign.write(certificate: dir + "/foreign.crt", key: dir + "/foreign.key")
         let stranger = try Self.curl(["--cacert", ca, "--cert", dir + "/foreign.crt", "--key", dir + "/foreign.key", url + "/v1/status"])
         #expect(stranger.code == "000" && stranger.status != 0, "a foreign CA's certificate was let in: \(stranger)")
 
