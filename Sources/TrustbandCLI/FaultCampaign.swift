@@ -24,6 +24,8 @@ struct FaultCampaign {
         case equivocate
         case duplicateReorder = "duplicate-reorder"
 
+        var isClockJump: Bool { self == .clockForward || self == .clockBack }
+
         var summary: String {
             switch self {
             case .partitionMinority: return "v1 cut off from v2–v4"
@@ -63,7 +65,10 @@ struct FaultCampaign {
         // Nodes at basePort…+3, proxies after them; below the ephemeral range, so that no
         // outgoing connection takes one of them meanwhile.
         let basePort = try Self.freePorts(16)
-        let configs = try Devnet.create(directory: dir, nodes: 4, basePort: basePort, devAccounts: DevnetAccounts.standard, tls: tls)
+        // A clock fault matters when v1 proposes: the proposer then changes every height (by
+        // default one proposes for `term_length` = 100 heights, and v1 might not in the window).
+        let parameters: [String: Int64] = fault.isClockJump ? ["term_length": 1] : [:]
+        let configs = try Devnet.create(directory: dir, nodes: 4, basePort: basePort, devAccounts: DevnetAccounts.standard, parameters: parameters, tls: tls)
         if tls { try LedgerClient.trust(caFile: dir + "/tls/ca.crt") }
         let scheme = tls ? "https" : "http"
         // proxies[i][j]: node i's links to node j.
@@ -105,6 +110,7 @@ struct FaultCampaign {
         try await Task.sleep(for: .seconds(3))
 
         // The fault.
+        let heightAtFault = try await Self.maxHeight(urls)
         var dropper: Task<Void, Never>?
         switch fault {
         case .partitionMinority:
@@ -127,16 +133,11 @@ struct FaultCampaign {
             break
         }
         try await Task.sleep(for: .seconds(faultSeconds))
-        if fault == .clockForward || fault == .clockBack || fault == .equivocate {
+        if fault.isClockJump {
             // Whatever v1 proposed meanwhile: the chain's time must stay with the honest clocks.
-            let (_, body) = try await LedgerClient.get(urls[1] + "/v1/status")
-            let height = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["height"] as? NSNumber
-            if let h = height?.int64Value, let block = try? await LedgerClient.json(urls[1] + "/v1/blocks/\(h)"),
-               let time = (block["time_ns"] as? NSNumber)?.int64Value {
-                let ahead = Double(time) / 1e9 - Date().timeIntervalSince1970
-                outcome.notes.append(String(format: "chain time vs wall clock at the heal: %+.1f s", ahead))
-                if ahead > 11 { outcome.safetyViolations += 1; outcome.notes.append("the chain's time was dragged ahead") }
-            }
+            let (proposed, blocks, ahead) = try await Self.blockTimes(urls[1], after: heightAtFault)
+            outcome.notes.append(String(format: "v1 proposed %d of %d blocks in the fault; chain time at most %+.1f s from the wall clock", proposed, blocks, ahead))
+            if ahead > 11 { outcome.safetyViolations += 1; outcome.notes.append("the chain's time was dragged ahead") }
         }
 
         // Heal.
@@ -183,6 +184,20 @@ struct FaultCampaign {
             if deposit >= 400 { outcome.safetyViolations += 1 }
         }
         return outcome
+    }
+
+    /// Over the blocks after `height` on `url`: how many v1 proposed, how many there are, and
+    /// the most a block's time was ahead of this machine's clock when read (s).
+    static func blockTimes(_ url: String, after height: Int64) async throws -> (proposed: Int, blocks: Int, ahead: Double) {
+        let top = await self.height(url) ?? height
+        var proposed = 0, blocks = 0, ahead = -Double.infinity
+        for h in stride(from: height + 1, through: top, by: 1) {
+            let block = try await LedgerClient.json(url + "/v1/blocks/\(h)")
+            blocks += 1
+            if block["proposer"] as? String == "v1" { proposed += 1 }
+            if let time = (block["time_ns"] as? NSNumber)?.int64Value { ahead = max(ahead, Double(time) / 1e9 - Date().timeIntervalSince1970) }
+        }
+        return (proposed, blocks, ahead)
     }
 
     static func isCommitted(_ id: String, at url: String) async -> Bool {
