@@ -65,10 +65,7 @@ struct FaultCampaign {
         // Nodes at basePort…+3, proxies after them; below the ephemeral range, so that no
         // outgoing connection takes one of them meanwhile.
         let basePort = try Self.freePorts(16)
-        // A clock fault matters when v1 proposes: the proposer then changes every height (by
-        // default one proposes for `term_length` = 100 heights, and v1 might not in the window).
-        let parameters: [String: Int64] = fault.isClockJump ? ["term_length": 1] : [:]
-        let configs = try Devnet.create(directory: dir, nodes: 4, basePort: basePort, devAccounts: DevnetAccounts.standard, parameters: parameters, tls: tls)
+        let configs = try Devnet.create(directory: dir, nodes: 4, basePort: basePort, devAccounts: DevnetAccounts.standard, tls: tls)
         if tls { try LedgerClient.trust(caFile: dir + "/tls/ca.crt") }
         let scheme = tls ? "https" : "http"
         // proxies[i][j]: node i's links to node j.
@@ -135,8 +132,9 @@ struct FaultCampaign {
         try await Task.sleep(for: .seconds(faultSeconds))
         if fault.isClockJump {
             // Whatever v1 proposed meanwhile: the chain's time must stay with the honest clocks.
-            let (proposed, blocks, ahead) = try await Self.blockTimes(urls[1], after: heightAtFault)
-            outcome.notes.append(String(format: "v1 proposed %d of %d blocks in the fault; chain time at most %+.1f s from the wall clock", proposed, blocks, ahead))
+            let (proposed, blocks, laterRound, ahead) = try await Self.blockTimes(urls[1], after: heightAtFault)
+            outcome.notes.append(String(format: "v1 proposed %d of %d blocks in the fault (%d decided after a failed round); chain time at most %+.1f s from the wall clock",
+                                        proposed, blocks, laterRound, ahead))
             if ahead > 11 { outcome.safetyViolations += 1; outcome.notes.append("the chain's time was dragged ahead") }
         }
 
@@ -186,18 +184,20 @@ struct FaultCampaign {
         return outcome
     }
 
-    /// Over the blocks after `height` on `url`: how many v1 proposed, how many there are, and
-    /// the most a block's time was ahead of this machine's clock when read (s).
-    static func blockTimes(_ url: String, after height: Int64) async throws -> (proposed: Int, blocks: Int, ahead: Double) {
+    /// Over the blocks after `height` on `url`: how many v1 proposed, how many there are, how
+    /// many were decided in a round after the first (a proposal refused), and the most a block's
+    /// time was ahead of this machine's clock when read (s).
+    static func blockTimes(_ url: String, after height: Int64) async throws -> (proposed: Int, blocks: Int, laterRound: Int, ahead: Double) {
         let top = await self.height(url) ?? height
-        var proposed = 0, blocks = 0, ahead = -Double.infinity
+        var proposed = 0, blocks = 0, laterRound = 0, ahead = -Double.infinity
         for h in stride(from: height + 1, through: top, by: 1) {
             let block = try await LedgerClient.json(url + "/v1/blocks/\(h)")
             blocks += 1
             if block["proposer"] as? String == "v1" { proposed += 1 }
+            if ((block["round"] as? NSNumber)?.int64Value ?? 0) > 0 { laterRound += 1 }
             if let time = (block["time_ns"] as? NSNumber)?.int64Value { ahead = max(ahead, Double(time) / 1e9 - Date().timeIntervalSince1970) }
         }
-        return (proposed, blocks, ahead)
+        return (proposed, blocks, laterRound, ahead)
     }
 
     static func isCommitted(_ id: String, at url: String) async -> Bool {
