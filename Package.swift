@@ -89,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "TrustbandFuzzing",
-            dependencies: ["Signal", "Enforcement", "Evidence", "Ledger", "Consensus", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Signal", "Enforcement", "Evidence", "Ledger", "Consensus", "Node", "Agent", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(

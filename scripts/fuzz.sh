@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(sigmf-meta raw-samples transaction consensus evidence-record grants scenario genesis peer-frames sigmf-archive evidence-bundle); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(sigmf-meta raw-samples transaction consensus evidence-record grants scenario genesis peer-frames sigmf-archive evidence-bundle tx-body node-config agent-config); fi
 scratch="$PWD/.build-fuzz"
 echo "building the fuzzer (swift build -c debug, -sanitize=fuzzer,address)…"
 (cd Fuzz && swift build -c debug --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld 2>&1 | tail -3)

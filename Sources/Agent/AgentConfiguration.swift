@@ -92,9 +92,16 @@ public struct AgentConfiguration: Sendable, Equatable {
     }
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AgentError) -> AgentConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .configuration(key: path, problem: "cannot read the file") }
+        return try load(data: data, path: path, environment: environment)
+    }
+
+    /// Decodes and checks a configuration file's bytes (`path` names it and anchors its
+    /// relative paths); reads nothing else.
+    public static func load(data: Data, path: String, environment: [String: String] = [:]) throws(AgentError) -> AgentConfiguration {
         let file: AgentConfigurationFile
         do throws(ConfigurationDecoding.Problem) {
-            file = try ConfigurationDecoding.decode(AgentConfigurationFile.self, path: path)
+            file = try ConfigurationDecoding.decode(AgentConfigurationFile.self, from: data, path: path)
         } catch {
             throw .configuration(key: error.key, problem: error.problem)
         }

@@ -47,6 +47,9 @@ public final class AgentRuntime: Sendable {
         var overflows: Int64 = 0
         /// The last audit's calibration offset (dBm = dBFS + offset) and sample rate.
         var calibrationOffsetDB: Double?
+        /// The noise floor per bin (FS²) of the first segment audited: the receiver at its
+        /// configured gain, against which later segments' floors are read.
+        var referenceFloorPerBin: Double?
         var sampleRate: Double?
     }
 
@@ -121,7 +124,8 @@ public final class AgentRuntime: Sendable {
     @discardableResult
     public func audit(recording path: String? = nil) async throws(AgentError) -> [String] {
         do {
-            let added = try await auditOnce(path ?? configuration.recording, options: path == nil ? configuration.recordingOptions : RecordingOptions())
+            let added = try await auditOnce(path ?? configuration.recording, options: path == nil ? configuration.recordingOptions : RecordingOptions(),
+                                            live: path != nil)
             state.withLock { $0.audited = true; $0.lastAuditError = nil }
             return added
         } catch {
@@ -130,7 +134,10 @@ public final class AgentRuntime: Sendable {
         }
     }
 
-    private func auditOnce(_ path: String, options: RecordingOptions) async throws(AgentError) -> [String] {
+    /// - Parameter live: a segment from the device: its floor is read against the first
+    ///   segment's (the receiver at its configured gain), so a gain that changed between
+    ///   segments is caught too.
+    private func auditOnce(_ path: String, options: RecordingOptions, live: Bool) async throws(AgentError) -> [String] {
         let grants: [Grant]
         if let file = configuration.grants {
             guard let data = FileManager.default.contents(atPath: file) else { throw .configuration(key: "grants.file", problem: "cannot read \(file)") }
@@ -176,11 +183,21 @@ public final class AgentRuntime: Sendable {
         let report: AuditReport
         do {
             report = try Audit.run(grants: grants, detection: detection, configuration: AuditConfiguration(hold: holdNs, release: holdNs, marginDB: configuration.marginDB),
-                                   calibration: calibration) { try RecordingSource(recording: recording) }
+                                   calibration: calibration, startFloorPerBin: live ? state.withLock { $0.referenceFloorPerBin } : nil) {
+                try RecordingSource(recording: recording)
+            }
         } catch { throw .source("\(recording.path): \(error)") }
+        if live { state.withLock { $0.referenceFloorPerBin = $0.referenceFloorPerBin ?? pow(10, report.floorDBFSPerBin / 10) } }
         metrics.samples.increment(by: Int64(report.samples))
         metrics.frames.increment(by: max(0, (Int64(report.samples) - Int64(configuration.fftSize)) / Int64(configuration.fftSize / 2) + 1))
         for violation in report.violations { metrics.violations(violation.kind).increment() }
+        for (impairment, spectra) in report.impairedSpectra { metrics.impaired(impairment).increment(by: Int64(spectra)) }
+        if !report.impairments.isEmpty {
+            logger.warning("radio impaired", metadata: ["recording": "\(recording.path)",
+                                                       "dc_step_spectra_kept_out": "\(report.impairedSpectra[.dcStep] ?? 0)",
+                                                       "floor_shift_spectra_widened": "\(report.impairedSpectra[.floorShift] ?? 0)",
+                                                       "worst_floor_shift_db": "\(report.impairments.filter { $0.impairment == .floorShift }.map(\.worstDB).max(by: { abs($0) < abs($1) }) ?? 0)"])
+        }
         state.withLock { $0.violations += report.violations.count }
         let context = EvidenceBundle.Context(sensorID: configuration.account, location: configuration.location,
                                              noiseFloorDBFSPerBin: report.floorDBFSPerBin, fftSize: report.fftSize, calibration: calibration)
@@ -305,6 +322,11 @@ struct AgentMetrics: Sendable {
     let clockOffset = Gauge(label: "trustband_agent_clock_offset_seconds")
     let depth = Gauge(label: "trustband_agent_outbox_depth")
     let latency = Metrics.Timer(label: "trustband_agent_delivery_latency_seconds")
+
+    /// Spectra the radio impaired (`dc_step`: kept out of the audit; `floor_shift`: read with widened limits).
+    func impaired(_ impairment: RadioImpairment) -> Counter {
+        Counter(label: "trustband_agent_radio_impaired_spectra_total", dimensions: [("kind", impairment.rawValue)])
+    }
 
     func violations(_ kind: Violation.Kind) -> Counter {
         Counter(label: "trustband_agent_violations_total", dimensions: [("kind", kind.rawValue)])

@@ -44,6 +44,9 @@ public struct NetworkSimulator {
         public var limitNs: Int64 = 120_000_000_000
         /// Heights per leader term (`TendermintCore.Configuration.termLength`).
         public var termLength: Int64 = 1
+        /// Honest validators whose clock is wrong: they find no proposal timely (never prevote
+        /// for one), yet must follow the blocks the others decide.
+        public var untimely: Set<Int> = []
 
         public init(seed: UInt64) { self.seed = seed }
     }
@@ -73,13 +76,14 @@ public struct NetworkSimulator {
         let signer = SimulatedSigner()
         var settings = TendermintCore.Configuration()
         settings.termLength = config.termLength
-        var cores = ids.map { id in
+        var cores = ids.enumerated().map { index, id in
             TendermintCore(id: id, validators: set, signer: signer, configuration: settings,
                            makeBlock: { h, r, previous in
                                Block(height: h, previousHash: previous?.block.hash ?? [], proposer: id, timeNs: h * 1_000_000_000,
                                      transactions: [Array("tx \(id) \(h) \(r)".utf8)], lastCommit: previous?.precommits ?? [])
                            },
-                           isValid: { block in !block.transactions.contains(Array("invalid".utf8)) })
+                           isValid: { block in !block.transactions.contains(Array("invalid".utf8)) },
+                           isTimely: { [untimely = config.untimely.contains(index)] _ in !untimely })
         }
         var queue: [(time: Int64, seq: Int, event: Event)] = []
         var seq = 0, now: Int64 = 0, messages = 0

@@ -34,6 +34,10 @@ public struct TendermintCore: Sendable {
     /// checked against the state: BEAST stage 3).
     let makeBlock: @Sendable (_ height: Int64, _ round: Int64, _ previous: Commit?) -> Block
     let isValid: @Sendable (Block) -> Bool
+    /// Whether this validator prevotes for a valid proposal now (its time not beyond this
+    /// node's clock): a local judgement on proposals only. A block that others decide commits
+    /// here whatever this node's clock says, so that a node with a wrong clock still follows.
+    let isTimely: @Sendable (Block) -> Bool
     /// Told of each decision before the next height starts (the application commits the
     /// block, so that the next proposal and validity checks see its state); returns the
     /// validator set the decided block determines for height + 2 (DESIGN.md section 5), or
@@ -65,13 +69,15 @@ public struct TendermintCore: Sendable {
 
     public init(id: String, validators: ValidatorSet, signer: any MessageSigner, configuration: Configuration = Configuration(),
                 startHeight: Int64 = 1, lastCommit: Commit? = nil, makeBlock: @escaping @Sendable (Int64, Int64, Commit?) -> Block,
-                isValid: @escaping @Sendable (Block) -> Bool, didDecide: @escaping @Sendable (Commit) -> ValidatorSet? = { _ in nil }) {
+                isValid: @escaping @Sendable (Block) -> Bool, isTimely: @escaping @Sendable (Block) -> Bool = { _ in true },
+                didDecide: @escaping @Sendable (Commit) -> ValidatorSet? = { _ in nil }) {
         self.id = id
         self.validators = validators
         self.signer = signer
         self.configuration = configuration
         self.makeBlock = makeBlock
         self.isValid = isValid
+        self.isTimely = isTimely
         self.didDecide = didDecide
         height = startHeight
         if let lastCommit { commits = [lastCommit] }
@@ -236,12 +242,12 @@ public struct TendermintCore: Sendable {
         }
         if step == .propose, let p = proposals[round] {
             if p.validRound == -1 {  // L22
-                let ok = isValid(p.block) && (lockedRound == -1 || lockedValue?.hash == p.block.hash)
+                let ok = isValid(p.block) && isTimely(p.block) && (lockedRound == -1 || lockedValue?.hash == p.block.hash)
                 step = .prevote
                 return vote(.prevote, ok ? p.block : nil)
             }
             if p.validRound < round, validators.isQuorum(power(prevotes[p.validRound], for: p.block.hash)) {  // L28
-                let ok = isValid(p.block) && (lockedRound <= p.validRound || lockedValue?.hash == p.block.hash)
+                let ok = isValid(p.block) && isTimely(p.block) && (lockedRound <= p.validRound || lockedValue?.hash == p.block.hash)
                 step = .prevote
                 return vote(.prevote, ok ? p.block : nil)
             }

@@ -29,6 +29,18 @@ extension AuditReport {
             x["margin_db"] = number(v.marginDB)
             return .object(x)
         })
+        o["radio_impairments"] = .array(impairments.map { span in
+            var x = JSONObject()
+            x["kind"] = .string(span.impairment.rawValue)
+            x["start_sample"] = .integer(span.startSample)
+            x["end_sample"] = .integer(span.endSample)
+            x["start_time"] = span.startTime.map { .string($0.rfc3339) } ?? .null
+            x["end_time"] = span.endTime.map { .string($0.rfc3339) } ?? .null
+            x["spectra"] = .integer(Int64(span.spectra))
+            x["worst_db"] = number(span.worstDB)
+            x["treatment"] = .string(span.impairment == .dcStep ? "kept out of the audit" : "limits widened by the shift")
+            return .object(x)
+        })
         return .object(o)
     }
 }

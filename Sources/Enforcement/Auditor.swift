@@ -69,8 +69,13 @@ public final class Auditor {
     }
 
     /// Takes the next spectrum; returns violations that ended with it.
-    public func add(_ spectrum: PowerSpectrum) -> [Violation] {
-        let readings = meter.read(spectrum)
+    /// - Parameter floorShiftDB: how far the spectrum's noise floor moved against the stream's
+    ///   start (`RadioImpairmentScreen`; 0 when it did not). A rise may be the gain, making
+    ///   every reading that much too high, so upper limits are widened by it; a drop widens the
+    ///   lower (nominal service) limits by as much. Excesses are reported net of it.
+    public func add(_ spectrum: PowerSpectrum, floorShiftDB: Double = 0) -> [Violation] {
+        let readings = meter.read(spectrum, floorFactor: pow(10, floorShiftDB / 10))
+        let rise = max(0, floorShiftDB), drop = max(0, -floorShiftDB)
         let rate = spectrum.sampleRate
         let startTime = spectrum.time ?? epoch?.advanced(bySamples: spectrum.startSample, sampleRate: rate)
         let startNs = startTime?.nanosecondsSinceEpoch ?? Int64((Double(spectrum.startSample) / rate * 1e9).rounded())
@@ -78,7 +83,7 @@ public final class Auditor {
         var finished: [Violation] = []
         for (g, grant) in meter.grants.enumerated() where readings[g].visible {
             let r = readings[g]
-            let margin = configuration.marginDB
+            let over = configuration.marginDB + rise, under = configuration.marginDB + drop
             // Duration of the transmission in progress (time rule), bridging gaps up to `release`.
             var occupiedFor = 0.0
             if r.occupied {
@@ -93,20 +98,20 @@ public final class Auditor {
             }
             let inWindow = startTime.map { grant.allows($0) }
             var checks: [(Rule, Bool, Double, Double)] = [
-                (.maxPsd, r.occupied && r.peakPsdDbmPerMhz > grant.maxPsdDbmPerMhz + margin,
-                 r.peakPsdDbmPerMhz, r.peakPsdDbmPerMhz - grant.maxPsdDbmPerMhz),
-                (.oobMask, r.occupied && (r.worstOutOfBandPsdDbmPerMhz ?? -.infinity) > grant.outOfBandMaxPsdDbmPerMhz + margin,
-                 r.worstOutOfBandPsdDbmPerMhz ?? -.infinity, (r.worstOutOfBandPsdDbmPerMhz ?? -.infinity) - grant.outOfBandMaxPsdDbmPerMhz),
+                (.maxPsd, r.occupied && r.peakPsdDbmPerMhz > grant.maxPsdDbmPerMhz + over,
+                 r.peakPsdDbmPerMhz, r.peakPsdDbmPerMhz - grant.maxPsdDbmPerMhz - rise),
+                (.oobMask, r.occupied && (r.worstOutOfBandPsdDbmPerMhz ?? -.infinity) > grant.outOfBandMaxPsdDbmPerMhz + over,
+                 r.worstOutOfBandPsdDbmPerMhz ?? -.infinity, (r.worstOutOfBandPsdDbmPerMhz ?? -.infinity) - grant.outOfBandMaxPsdDbmPerMhz - rise),
                 (.outsideWindows, r.occupied && inWindow == false, r.peakPsdDbmPerMhz, r.peakPsdDbmPerMhz),  // worst = strongest
                 (.maxOccupancy, occupiedFor > grant.maxOccupancySeconds, occupiedFor, 10 * log10(max(occupiedFor, 1e-9) / grant.maxOccupancySeconds)),
             ]
             if let nominal = grant.nominal, inWindow != false {
                 let delivered = r.deliveredPsdDbmPerMhz ?? -.infinity
                 let psdLimit = nominal.psdDbmPerMhz - nominal.toleranceDb
-                checks.append((.nominalPsd, delivered < psdLimit - margin, delivered, psdLimit - delivered))
+                checks.append((.nominalPsd, delivered < psdLimit - under, delivered, psdLimit - delivered - drop))
                 let bandwidthLimit = limits[g][Rule.nominalBandwidth.rawValue].limit
-                checks.append((.nominalBandwidth, r.occupiedBandwidthHz < bandwidthLimit * pow(10, -margin / 10), r.occupiedBandwidthHz,
-                               10 * log10(bandwidthLimit / max(r.occupiedBandwidthHz, 1))))
+                checks.append((.nominalBandwidth, r.occupiedBandwidthHz < bandwidthLimit * pow(10, -under / 10), r.occupiedBandwidthHz,
+                               10 * log10(bandwidthLimit / max(r.occupiedBandwidthHz, 1)) - drop))
             }
             for (rule, broken, measured, excess) in checks {
                 let observation = ViolationTracker.Observation(startNs: startNs, endNs: endNs, startSample: spectrum.startSample,

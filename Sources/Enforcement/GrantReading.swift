@@ -36,12 +36,15 @@ public struct GrantMeter: Sendable {
     }
 
     /// Reads every grant in `spectrum` (centre frequency known, absolute Hz).
-    public func read(_ spectrum: PowerSpectrum) -> [GrantReading] {
+    /// - Parameter floorFactor: how far the noise floor stands from `background.floor` in this
+    ///   spectrum (a gain change or a signal's wideband energy): what is significant, occupied
+    ///   or lit is judged against the floor where it is.
+    public func read(_ spectrum: PowerSpectrum, floorFactor: Double = 1) -> [GrantReading] {
         let n = spectrum.binCount, width = spectrum.binWidth, centre = spectrum.centerFrequency ?? 0
         // Prefix sums of power, so every window sum is two lookups.
         // Against the noise floor, not the per-bin background: a carrier that is always on is
         // background to `detect` but is exactly what an audit measures.
-        let noise = background.floor
+        let noise = background.floor * floorFactor
         var power = [Double](repeating: 0, count: n + 1)
         var above = [Bool](repeating: false, count: n)
         for k in 0..<n {

@@ -40,8 +40,9 @@ public enum EvidenceVerifier {
             throw EvidenceError.verificationFailed(check: "grant", problem: "grant.json does not hold grant \(record.grantID)")
         }
         let excerpt = try Recording.open(bundle + "/excerpt.sigmf-meta")
-        // The spectra the audit measured: detect's defaults at the recorded FFT size.
-        var welch = DetectionConfiguration().welch
+        // The spectra the audit measured: detect's defaults at the recorded FFT size, each
+        // segment's mean taken out, and those with a step of the DC left out as the audit left them.
+        var welch = Audit.welch(DetectionConfiguration().welch)
         welch.fftSize = Int(record.fftSize)
         try welch.validate()
         let floor = pow(10, Double(record.noiseFloorMilliDBFS) / 10_000)
@@ -52,15 +53,24 @@ public enum EvidenceVerifier {
         let meter = GrantMeter(grants: [grant], background: background, threshold: threshold,
                                offsetDB: Double(record.calibrationOffsetMilliDB) / 1000)
         let start = excerpt.metadata.captures.first?.datetime
-        var readings: [GrantReading] = []
+        var screen = RadioImpairmentScreen(reference: background.levels, floorPerBin: floor, effectiveAverages: k)
+        // Per spectrum: its reading when wholly inside the span and not left out by the audit.
+        var readings: [GrantReading?] = []
         var samples: Int64 = 0
         try OccupancyAnalysis.spectra(of: try RecordingSource(recording: excerpt), welch: welch, samples: &samples) { spectrum in
-            guard let t = spectrum.time ?? start?.advanced(bySamples: spectrum.startSample, sampleRate: spectrum.sampleRate) else { return }
+            let assessment = screen.assess(spectrum)
+            if assessment.previousHoldsStep, !readings.isEmpty { readings[readings.count - 1] = nil }
+            guard assessment.dcStepDB == nil,
+                  let t = spectrum.time ?? start?.advanced(bySamples: spectrum.startSample, sampleRate: spectrum.sampleRate) else {
+                readings.append(nil)
+                return
+            }
             let end = t.nanosecondsSinceEpoch + Int64(Double(spectrum.endSample - spectrum.startSample) / spectrum.sampleRate * 1e9)
             // Spectra wholly inside the violation.
-            if t.nanosecondsSinceEpoch >= record.startNs && end <= record.endNs { readings.append(meter.read(spectrum)[0]) }
+            readings.append(t.nanosecondsSinceEpoch >= record.startNs && end <= record.endNs ? meter.read(spectrum)[0] : nil)
         }
-        guard !readings.isEmpty else {
+        let measuredReadings = readings.compactMap { $0 }
+        guard !measuredReadings.isEmpty else {
             throw EvidenceError.verificationFailed(check: "measurement", problem: "the excerpt holds no spectrum inside the violation's span")
         }
         let measured = Double(record.measuredMilli) / 1000
@@ -71,18 +81,18 @@ public enum EvidenceVerifier {
             }
         }
         switch record.rule {
-        case "max_psd", "outside_windows": try agree(readings.map(\.peakPsdDbmPerMhz).max()!, "peak PSD")
-        case "oob_mask": try agree(readings.compactMap(\.worstOutOfBandPsdDbmPerMhz).max() ?? -.infinity, "out-of-band PSD")
-        case "nominal_psd": try agree(readings.compactMap(\.deliveredPsdDbmPerMhz).min() ?? -.infinity, "delivered PSD")
+        case "max_psd", "outside_windows": try agree(measuredReadings.map(\.peakPsdDbmPerMhz).max()!, "peak PSD")
+        case "oob_mask": try agree(measuredReadings.compactMap(\.worstOutOfBandPsdDbmPerMhz).max() ?? -.infinity, "out-of-band PSD")
+        case "nominal_psd": try agree(measuredReadings.compactMap(\.deliveredPsdDbmPerMhz).min() ?? -.infinity, "delivered PSD")
         case "nominal_bandwidth":
-            let width = readings.map(\.occupiedBandwidthHz).min()!
+            let width = measuredReadings.map(\.occupiedBandwidthHz).min()!
             guard abs(width - measured) <= 0.2 * max(measured, 1) else {
                 throw EvidenceError.verificationFailed(check: "measurement", problem: "the excerpt shows \(width) Hz occupied, the record says \(measured) Hz")
             }
         case "max_occupancy":
-            let on = readings.filter(\.occupied).count
-            guard on * 5 >= readings.count * 4 else {
-                throw EvidenceError.verificationFailed(check: "measurement", problem: "the band is occupied in only \(on) of \(readings.count) spectra")
+            let on = measuredReadings.filter(\.occupied).count
+            guard on * 5 >= measuredReadings.count * 4 else {
+                throw EvidenceError.verificationFailed(check: "measurement", problem: "the band is occupied in only \(on) of \(measuredReadings.count) spectra")
             }
         default:
             throw EvidenceError.verificationFailed(check: "rule", problem: "unknown rule \(record.rule)")

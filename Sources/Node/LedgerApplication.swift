@@ -148,13 +148,14 @@ public final class LedgerApplication: Sendable {
         }
     }
 
-    /// Whether a proposed block is valid on the committed state (cached per block).
-    /// Whether this node prevotes for `block`: it extends the chain validly and its time is not
-    /// beyond `maxFutureNs` ahead of this node's clock (a local judgement, not cached: the same
-    /// block, decided by the others, commits here all the same).
+    /// Whether this node prevotes for a valid `block` now: its time is not beyond `maxFutureNs`
+    /// ahead of this node's clock. A local judgement on proposals only (not cached): the same
+    /// block, decided by the others, commits here all the same (`TendermintCore.isTimely`).
+    public func isTimely(_ block: Block) -> Bool { block.timeNs <= clock() &+ maxFutureNs }
+
+    /// Whether a block extends the chain validly on the committed state (cached per block).
     public func isValid(_ block: Block) -> Bool {
-        guard block.timeNs <= clock() &+ maxFutureNs else { return false }
-        return state.withLock { s in
+        state.withLock { s in
             if let done = s.executions[block.hash] { return done.valid }
             guard block.height == s.contract.height + 1 else { return false }
             let execution = judge(block, s)

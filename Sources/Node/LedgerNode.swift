@@ -114,7 +114,7 @@ public actor LedgerNode {
         core = TendermintCore(id: configuration.id, validators: validators, signer: signer, configuration: settings, startHeight: height,
                               lastCommit: last > 0 ? (try? store.commit(at: last)) ?? nil : nil,
                               makeBlock: { h, _, previous in app.makeBlock(height: h, previous: previous) },
-                              isValid: { app.isValid($0) },
+                              isValid: { app.isValid($0) }, isTimely: { app.isTimely($0) },
                               didDecide: { sink.persist($0) })
         if let next { core.setValidators(next, at: height + 1) }
         logger.info("node ready", metadata: ["id": "\(configuration.id)", "height": "\(last)", "state": "\(application.stateHash)"])

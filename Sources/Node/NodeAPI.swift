@@ -32,15 +32,8 @@ public enum NodeAPI {
 
         router.post("/v1/tx") { request, context -> Response in
             let body = try await collect(request, limit: limit, logger: logger, route: "/v1/tx", node: node)
-            let wire: [UInt8]
-            if request.headers[.contentType]?.hasPrefix("application/json") == true {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let text = object["tx"] as? String,
-                      let bytes = Hex.decode(text) else {
-                    return refuse(.badRequest, "body must be {\"tx\": \"<hex of the signed transaction's wire bytes>\"}", logger, node, "/v1/tx")
-                }
-                wire = bytes
-            } else {
-                wire = body
+            guard let wire = SubmissionBody.wireBytes(body, json: request.headers[.contentType]?.hasPrefix("application/json") == true) else {
+                return refuse(.badRequest, SubmissionBody.jsonShape, logger, node, "/v1/tx")
             }
             if let refusal = await submissionRefusal([wire], context: context, node: node).first.flatMap({ $0 }) {
                 node.metrics.unauthenticated("tx")

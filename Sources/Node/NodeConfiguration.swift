@@ -115,9 +115,16 @@ public struct NodeConfiguration: Sendable, Codable, Equatable {
     /// Reads `path`, applies `environment` overrides, resolves relative paths and checks
     /// every field; errors name the key.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(NodeError) -> NodeConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .configuration(key: path, problem: "cannot read the file") }
+        return try load(data: data, path: path, environment: environment)
+    }
+
+    /// Decodes and checks a configuration file's bytes (`path` names it and anchors its
+    /// relative paths); reads nothing else.
+    public static func load(data: Data, path: String, environment: [String: String] = [:]) throws(NodeError) -> NodeConfiguration {
         var config: NodeConfiguration
         do throws(ConfigurationDecoding.Problem) {
-            config = try ConfigurationDecoding.decode(NodeConfiguration.self, path: path)
+            config = try ConfigurationDecoding.decode(NodeConfiguration.self, from: data, path: path)
         } catch {
             throw .configuration(key: error.key, problem: error.problem)
         }

@@ -75,14 +75,18 @@ public final class BackgroundModel {
             for c in 0..<Self.cellCount { pooled[c] += UInt64(averaged[k * Self.cellCount + c]) }
         }
         let floor = Self.quantile(pooled[...], floorQuantile) / medianFactor
+        let levels = (0..<binCount).map { k -> Double in
+            let cells = (k * Self.cellCount)..<((k + 1) * Self.cellCount)
+            return Self.quantile(averaged[cells].lazy.map(UInt64.init)[...], backgroundQuantile) / quantileFactor
+        }
         let perBin = (0..<binCount).map { k -> Double in
             let cells = (k * Self.cellCount)..<((k + 1) * Self.cellCount)
-            let level = max(floor, Self.quantile(averaged[cells].lazy.map(UInt64.init)[...], backgroundQuantile) / quantileFactor)
+            let level = max(floor, levels[k])
             guard level > persistentFactor * floor else { return level }
             let quietest = Self.quantile(single[cells].lazy.map(UInt64.init)[...], segmentQuantile) / singleFactor
             return quietest > persistentFactor * floor ? level : max(floor, min(level, quietest))
         }
-        return Background(floor: floor, perBin: perBin, spectra: spectra)
+        return Background(floor: floor, perBin: perBin, spectra: spectra, levels: levels)
     }
 
     /// Linear value at quantile `q` of a dB histogram (interpolated within cells).
@@ -111,11 +115,16 @@ public struct Background: Sendable, Equatable {
     public var perBin: [Double]
     /// Spectra the estimate is built from.
     public var spectra: Int
+    /// Per bin, the level present nearly all the time as it was measured, not raised to the
+    /// floor: the receiver's passband shape where nothing transmits (the same as `perBin`
+    /// when not given).
+    public var levels: [Double]
 
-    public init(floor: Double, perBin: [Double], spectra: Int) {
+    public init(floor: Double, perBin: [Double], spectra: Int, levels: [Double]? = nil) {
         self.floor = floor
         self.perBin = perBin
         self.spectra = spectra
+        self.levels = levels ?? perBin
     }
 
     /// Runs of bins whose background stands `factor` or more above the floor, bridging gaps

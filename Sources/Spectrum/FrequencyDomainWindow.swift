@@ -21,6 +21,19 @@ struct FrequencyDomainWindow: Sendable {
         }
     }
 
+    /// The window-weighted mean Σ w[n]x[n] / Σ w[n] of the segment whose transform is `bins`
+    /// (N complex values, unwrapped): the windowed bin 0, so that a constant reads as itself
+    /// and a carrier a few bins away leaks in only through the window's sidelobes.
+    func windowedMean(_ bins: UnsafePointer<Float>, count n: Int) -> (re: Float, im: Float) {
+        var re = taps[0] * bins[0], im = taps[0] * bins[1]
+        for j in stride(from: 1, through: reach, by: 1) {
+            re += taps[j] * (bins[2 * j] + bins[2 * (n - j)])
+            im += taps[j] * (bins[2 * j + 1] + bins[2 * (n - j) + 1])
+        }
+        let norm = 1 / (taps[0] * Float(n))
+        return (re * norm, im * norm)
+    }
+
     /// Writes the circular neighbours either side of `bins` (N complex values with at least
     /// `reach` complex values of writable padding each side): X[−j] = X[N−j], X[N−1+j] = X[j−1].
     func wrap(_ bins: UnsafeMutablePointer<Float>, count n: Int) {

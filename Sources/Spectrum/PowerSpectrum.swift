@@ -30,9 +30,20 @@ public final class PowerSpectrum {
     /// True for the first spectrum after a gap in the stream.
     public internal(set) var discontinuity = false
 
+    /// The window-weighted complex mean of segment `row`'s samples (before any DC removal),
+    /// in full-scale units: what a receiver's DC offset shows as, and how a step in it is seen.
+    /// Under noise of power P per bin its variance is P × the window's noise bandwidth in bins
+    /// (1.5 for Hann).
+    public func segmentMean(_ row: Int) -> (re: Float, im: Float) {
+        precondition(row >= 0 && row < averages, "segment \(row) of \(averages)")
+        return (segmentMeanStorage[2 * row], segmentMeanStorage[2 * row + 1])
+    }
+
     /// mean, maximum, minimum, median, then the segment rows: one allocation, reused.
     let storage: UnsafeMutablePointer<Float>
     private var storageCount: Int { (4 + averages) * binCount }
+    /// Each segment's complex mean, re and im interleaved.
+    let segmentMeanStorage: UnsafeMutablePointer<Float>
 
     init(binCount: Int, sampleRate: Double, averages: Int, segmentHop: Int) {
         self.binCount = binCount
@@ -41,9 +52,14 @@ public final class PowerSpectrum {
         self.segmentHop = segmentHop
         storage = .allocate(capacity: (4 + averages) * binCount)
         storage.initialize(repeating: 0, count: (4 + averages) * binCount)
+        segmentMeanStorage = .allocate(capacity: 2 * averages)
+        segmentMeanStorage.initialize(repeating: 0, count: 2 * averages)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        segmentMeanStorage.deallocate()
+    }
 
     var meanStorage: UnsafeMutablePointer<Float> { storage }
     var maximumStorage: UnsafeMutablePointer<Float> { storage + binCount }
@@ -72,6 +88,11 @@ public final class PowerSpectrum {
         return total
     }
 
+    /// An empty spectrum of the shape `welch` makes at `sampleRate`, to `copy(from:)` into.
+    public static func like(_ welch: WelchConfiguration, sampleRate: Double) -> PowerSpectrum {
+        PowerSpectrum(binCount: welch.fftSize, sampleRate: sampleRate, averages: welch.averages, segmentHop: welch.hop)
+    }
+
     /// A copy of the current values that the estimator will not overwrite.
     public func snapshot() -> PowerSpectrum {
         let copy = PowerSpectrum(binCount: binCount, sampleRate: sampleRate, averages: averages, segmentHop: segmentHop)
@@ -79,10 +100,12 @@ public final class PowerSpectrum {
         return copy
     }
 
-    /// Takes every value of `other` (of the same shape) without allocating.
-    func copy(from other: PowerSpectrum) {
+    /// Takes every value of `other` (of the same shape) without allocating: a spectrum held
+    /// back while the next one is computed.
+    public func copy(from other: PowerSpectrum) {
         precondition(other.binCount == binCount && other.averages == averages, "spectra of different shapes")
         storage.update(from: other.storage, count: storageCount)
+        segmentMeanStorage.update(from: other.segmentMeanStorage, count: 2 * averages)
         startSample = other.startSample
         endSample = other.endSample
         time = other.time

@@ -12,8 +12,14 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
     public var statistics: Bool
     /// Threads computing spectra (`ParallelWelchEstimator`); the result is the same bit for bit.
     public var threads: Int = 1
+    /// Subtract each segment's mean before the window (scipy's `detrend='constant'`): a
+    /// receiver's DC offset (LO leakage) then leaves no line at the centre, at the cost of
+    /// whatever a signal has at exactly 0 Hz within one segment. The audit turns it on; `psd`
+    /// and `detect` measure what the radio delivered, DC included.
+    public var removeDC = false
 
-    /// How it is written and read: the threads are how it runs here, not what it measures.
+    /// How it is written and read: the threads are how it runs here, not what it measures; DC
+    /// removal belongs to the audit, which sets it itself.
     enum CodingKeys: String, CodingKey { case fftSize, window, overlap, averages, statistics }
 
     public init(fftSize: Int = 1024, window: WindowKind = .hann, overlap: Double = 0.5, averages: Int = 4, statistics: Bool = true) {

@@ -133,6 +133,14 @@ public final class WelchEstimator {
         let n = size, half = n / 2
         plan.execute(from: UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self))
         let bins = plan.output
+        let mean = windowing.windowedMean(bins, count: n)
+        target.segmentMeanStorage[2 * r] = mean.re
+        target.segmentMeanStorage[2 * r + 1] = mean.im
+        // Bin 0 is the segment's sum: zero once its mean is taken out (before the window).
+        if configuration.removeDC {
+            bins[0] = 0
+            bins[1] = 0
+        }
         windowing.wrap(bins, count: n)
         let first = r == 0
         if first { target.startSample = index }

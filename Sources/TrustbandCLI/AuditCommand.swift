@@ -112,6 +112,13 @@ struct AuditCommand: ParsableCommand {
                     print(String(format: "  %@ %@ grant %@ suspect %@: measured %.2f %@, %@, %@",
                                  v.kind.rawValue, v.rule, v.grantID, v.suspect, v.measured, v.unit, limit, when))
                 }
+                let affected = report.impairedSpectra
+                if !affected.isEmpty {
+                    let dc = affected[.dcStep].map { "\($0) spectra with a DC step kept out" }
+                    let floor = affected[.floorShift].map { "\($0) with the floor moved read with limits widened by the shift" }
+                    print("radio:      " + [dc, floor].compactMap { $0 }.joined(separator: "; ")
+                          + " (\(report.impairments.count) stretch\(report.impairments.count == 1 ? "" : "es"); --json lists them)")
+                }
             }
         }
     }

@@ -34,8 +34,8 @@ struct FaultCampaign {
             case .linkDrops: return "a peer link reset every 300 ms"
             case .crash: return "v1 SIGKILLed, restarted"
             case .pause: return "v1 SIGSTOPped (withholding), resumed"
-            case .clockForward: return "v1's clock +1 h"
-            case .clockBack: return "v1's clock −1 h"
+            case .clockForward: return "the proposer's clock +1 h"
+            case .clockBack: return "the proposer's clock −1 h"
             case .equivocate: return "v1 signs conflicting prevotes (whole run)"
             case .duplicateReorder: return "every node sends 30 % of its link messages twice and holds 30 % back behind the next (whole run)"
             }
@@ -48,6 +48,10 @@ struct FaultCampaign {
         var lost = 0
         var safetyViolations = 0
         var recoverySeconds: Double?
+        /// Clock faults: blocks the validator with the wrong clock got in during the fault, and
+        /// blocks decided after a refused round.
+        var skewedBlocks: Int?
+        var refusedRounds: Int?
         var notes: [String] = []
     }
 
@@ -79,16 +83,16 @@ struct FaultCampaign {
         }
         let all = proxies.flatMap { $0.compactMap { $0 } }
         defer { Task { for p in all { await p.stop() } } }
-        let clockFile = dir + "/v1-clock-offset"
-        try "0".write(toFile: clockFile, atomically: true, encoding: .utf8)
+        // Every node reads its clock's offset from a file, so that a clock fault can hit whichever
+        // validator is proposing when it starts.
+        let clockFiles = (0..<4).map { dir + "/v\($0 + 1)-clock-offset" }
+        for file in clockFiles { try "0".write(toFile: file, atomically: true, encoding: .utf8) }
         let devnet = DevnetProcesses(configs: configs, basePort: basePort, tls: tls, executable: executable)
         func environment(_ i: Int) -> [String: String] {
             var env = ["TRUSTBAND_LOG_LEVEL": "notice",
                        "TRUSTBAND_NODE_PEERS": (0..<4).filter { $0 != i }.map { "v\($0 + 1)=\(scheme)://127.0.0.1:\(proxies[i][$0]!.port)" }.joined(separator: ",")]
-            if i == 0 {
-                env["TRUSTBAND_FAULT_CLOCK_FILE"] = clockFile
-                if fault == .equivocate { env["TRUSTBAND_FAULT_EQUIVOCATE"] = "1" }
-            }
+            env["TRUSTBAND_FAULT_CLOCK_FILE"] = clockFiles[i]
+            if i == 0, fault == .equivocate { env["TRUSTBAND_FAULT_EQUIVOCATE"] = "1" }
             if fault == .duplicateReorder {
                 env["TRUSTBAND_FAULT_LINK_DUPLICATE"] = "0.3"
                 env["TRUSTBAND_FAULT_LINK_REORDER"] = "0.3"
@@ -109,6 +113,7 @@ struct FaultCampaign {
         // The fault.
         let heightAtFault = try await Self.maxHeight(urls)
         var dropper: Task<Void, Never>?
+        var skewed = "v1"
         switch fault {
         case .partitionMinority:
             for j in 1..<4 { proxies[0][j]?.block(true); proxies[j][0]?.block(true) }
@@ -122,19 +127,23 @@ struct FaultCampaign {
             devnet.kill(0)
         case .pause:
             if let pid = devnet.processes[0]?.processIdentifier { kill(pid, SIGSTOP) }
-        case .clockForward:
-            try "3600".write(toFile: clockFile, atomically: true, encoding: .utf8)
-        case .clockBack:
-            try "-3600".write(toFile: clockFile, atomically: true, encoding: .utf8)
+        case .clockForward, .clockBack:
+            skewed = try await Self.latestProposer(urls) ?? "v1"
+            let index = (Int(skewed.dropFirst()) ?? 1) - 1
+            try (fault == .clockForward ? "3600" : "-3600").write(toFile: clockFiles[index], atomically: true, encoding: .utf8)
         case .equivocate, .duplicateReorder:
             break
         }
         try await Task.sleep(for: .seconds(faultSeconds))
         if fault.isClockJump {
             // Whatever v1 proposed meanwhile: the chain's time must stay with the honest clocks.
-            let (proposed, blocks, laterRound, ahead) = try await Self.blockTimes(urls[1], after: heightAtFault)
-            outcome.notes.append(String(format: "v1 proposed %d of %d blocks in the fault (%d decided after a failed round); chain time at most %+.1f s from the wall clock",
-                                        proposed, blocks, laterRound, ahead))
+            // Read on a node whose clock is right: the skewed one may lag behind the chain.
+            let honest = urls[(Int(skewed.dropFirst()) ?? 1) % urls.count]
+            let (proposed, blocks, laterRound, ahead) = try await Self.blockTimes(honest, after: heightAtFault, proposer: skewed)
+            outcome.skewedBlocks = proposed
+            outcome.refusedRounds = laterRound
+            outcome.notes.append(String(format: "%@ (proposing at the fault) got %d of %d blocks in (%d decided after a refused round); chain time at most %+.1f s from the wall clock",
+                                        skewed, proposed, blocks, laterRound, ahead))
             if ahead > 11 { outcome.safetyViolations += 1; outcome.notes.append("the chain's time was dragged ahead") }
         }
 
@@ -146,7 +155,7 @@ struct FaultCampaign {
         switch fault {
         case .crash: try devnet.start(0, environment: environment(0))
         case .pause: if let pid = devnet.processes[0]?.processIdentifier { kill(pid, SIGCONT) }
-        case .clockForward, .clockBack: try "0".write(toFile: clockFile, atomically: true, encoding: .utf8)
+        case .clockForward, .clockBack: for file in clockFiles { try "0".write(toFile: file, atomically: true, encoding: .utf8) }
         default: break
         }
         if let at = try await Self.waitHeights(urls, above: heightAtHeal, seconds: 60) {
@@ -184,16 +193,25 @@ struct FaultCampaign {
         return outcome
     }
 
-    /// Over the blocks after `height` on `url`: how many v1 proposed, how many there are, how
-    /// many were decided in a round after the first (a proposal refused), and the most a block's
-    /// time was ahead of this machine's clock when read (s).
-    static func blockTimes(_ url: String, after height: Int64) async throws -> (proposed: Int, blocks: Int, laterRound: Int, ahead: Double) {
+    /// The validator that proposed the latest block any of `urls` has.
+    static func latestProposer(_ urls: [String]) async throws -> String? {
+        let top = try await maxHeight(urls)
+        for url in urls {
+            if let block = try? await LedgerClient.json(url + "/v1/blocks/\(top)"), let proposer = block["proposer"] as? String { return proposer }
+        }
+        return nil
+    }
+
+    /// Over the blocks after `height` on `url`: how many `proposer` proposed, how many there are,
+    /// how many were decided in a round after the first (a proposal refused), and the most a
+    /// block's time was ahead of this machine's clock when read (s).
+    static func blockTimes(_ url: String, after height: Int64, proposer: String) async throws -> (proposed: Int, blocks: Int, laterRound: Int, ahead: Double) {
         let top = await self.height(url) ?? height
         var proposed = 0, blocks = 0, laterRound = 0, ahead = -Double.infinity
         for h in stride(from: height + 1, through: top, by: 1) {
             let block = try await LedgerClient.json(url + "/v1/blocks/\(h)")
             blocks += 1
-            if block["proposer"] as? String == "v1" { proposed += 1 }
+            if block["proposer"] as? String == proposer { proposed += 1 }
             if ((block["round"] as? NSNumber)?.int64Value ?? 0) > 0 { laterRound += 1 }
             if let time = (block["time_ns"] as? NSNumber)?.int64Value { ahead = max(ahead, Double(time) / 1e9 - Date().timeIntervalSince1970) }
         }

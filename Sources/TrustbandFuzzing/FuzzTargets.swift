@@ -1,9 +1,11 @@
+import Agent
 import Consensus
 import Crypto
 import Enforcement
 import Evidence
 import Foundation
 import Ledger
+import Node
 import Signal
 
 /// The decoders that read bytes from outside, as fuzz targets (`Fuzz/`, `scripts/fuzz.sh`).
@@ -13,7 +15,7 @@ import Signal
 public enum FuzzTargets {
     /// Target names, as `TRUSTBAND_FUZZ_TARGET` and the corpus folders spell them.
     public static let names = ["sigmf-meta", "raw-samples", "transaction", "consensus", "evidence-record", "grants", "scenario", "genesis",
-                               "peer-frames", "sigmf-archive", "evidence-bundle"]
+                               "peer-frames", "sigmf-archive", "evidence-bundle", "tx-body", "node-config", "agent-config"]
 
     /// Runs the target named by `TRUSTBAND_FUZZ_TARGET` (read once).
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
@@ -49,8 +51,18 @@ public enum FuzzTargets {
         case "peer-frames": peerFrames(bytes)
         case "sigmf-archive": sigmfArchive(bytes)
         case "evidence-bundle": evidenceBundle(bytes)
+        case "tx-body": txBody(bytes)
+        case "node-config": _ = try? NodeConfiguration.load(data: Data(bytes), path: "/nonexistent/fuzz/node.json")
+        case "agent-config": _ = try? AgentConfiguration.load(data: Data(bytes), path: "/nonexistent/fuzz/agent.json")
         default: fatalError("no fuzz target \(target)")
         }
+    }
+
+    /// A `POST /v1/tx` body sent as JSON (`{"tx": "<hex>"}`), decoded as the node decodes it:
+    /// the wire bytes, then the signed transaction, whose signature is checked.
+    static func txBody(_ bytes: [UInt8]) {
+        guard let wire = SubmissionBody.wireBytes(bytes, json: true), let signed = try? SignedTransaction(wire: wire) else { return }
+        precondition(signed.wireBytes == wire, "a transaction from a JSON body does not re-encode to its bytes")
     }
 
     /// A body of a peer link message, `/v1/peer/…` or `/v1/txs`: framed items, each decoded as

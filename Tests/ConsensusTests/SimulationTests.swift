@@ -102,6 +102,19 @@ struct SimulationTests {
         #expect(terms.count == 8 && terms[3] == 1 && terms[6] == 1 && [terms[4], terms[5], terms[7]] == [0, 0, 0], "\(terms)")
     }
 
+    @Test("A validator whose clock is wrong prevotes for nothing, yet follows every block the others decide, even as the term's leader")
+    func wrongClockFollows() {
+        var c = NetworkSimulator.Configuration(seed: 11)
+        c.untimely = [0]  // n0, the highest by order, leads the term and never finds a proposal timely
+        c.termLength = 100
+        c.targetHeight = 6
+        let r = NetworkSimulator.run(c)
+        #expect(r.problems.isEmpty, "\(r.problems)")
+        #expect(r.reachedTargetNs.allSatisfy { $0 != nil }, "\(r.reachedTargetNs)")
+        let chains = r.commits.map { $0.prefix(6).map(\.block.hash) }
+        #expect(chains[0].count == 6 && chains.allSatisfy { $0 == chains[0] }, "\(chains.map(\.count))")
+    }
+
     @Test("A run replays exactly from its seed")
     func replay() {
         let (config, _) = Self.plan(seed: 42)

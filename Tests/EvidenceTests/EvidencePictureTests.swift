@@ -40,7 +40,7 @@ private struct NotWellFormed: Error { let problem: String }
 struct EvidencePictureTests {
     @Test("Every bundle carries a well-formed SVG with the PSD curves, the grant's limit and mask, and the waterfall")
     func bundlePicture() throws {
-        let (path, _) = try EvidenceTests.bundle(in: try Paths.scratch())
+        let (path, _, _) = try EvidenceTests.bundle(in: try Paths.scratch())
         let svg = try String(contentsOfFile: path + "/evidence.svg", encoding: .utf8)
         let outline = try SVGOutline.parse(svg)
         #expect(outline.elements["svg"] == 1 && outline.elements["image"] == 1)
@@ -84,7 +84,7 @@ struct EvidencePictureTests {
     @Test("Headless Chromium loads the bundle's SVG and draws the waterfall and the curves",
           .enabled(if: Browser.available, "chromium is not installed"))
     func rendersInChromium() throws {
-        let (path, _) = try EvidenceTests.bundle(in: try Paths.scratch())
+        let (path, _, _) = try EvidenceTests.bundle(in: try Paths.scratch())
         let svg = try String(contentsOfFile: path + "/evidence.svg", encoding: .utf8)
         let region = (Int(EvidencePicture.plotLeft) + 2, Int(EvidencePicture.fallTop) + 2,
                       Int(EvidencePicture.plotRight - EvidencePicture.plotLeft) - 4, Int(EvidencePicture.fallBottom - EvidencePicture.fallTop) - 4)

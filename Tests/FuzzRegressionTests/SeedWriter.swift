@@ -50,6 +50,11 @@ struct SeedWriter {
             let signed = try Transaction(signer: "user-1", nonce: 1, body: body).signed(by: key)
             try put("transaction", name + "-wire", signed.wireBytes)
             try put("transaction", name, signed.canonicalBytes)
+            try put("tx-body", name, Array(#"{"tx": "\#(Hex.encode(signed.wireBytes))"}"#.utf8))
+        }
+        for (name, body) in [("not-hex", #"{"tx": "zz"}"#), ("number", #"{"tx": 5}"#), ("array", "[]"), ("empty", #"{"tx": ""}"#),
+                             ("extra", #"{"tx": "00", "more": [1, {"a": null}]}"#)] {
+            try put("tx-body", name, Array(body.utf8))
         }
         try put("transaction", "consensus-vote", vote.canonicalBytes)
         let block = Block(height: 2, previousHash: Array(repeating: 5, count: 32), proposer: "v1", timeNs: 7, transactions: [Array(repeating: 1, count: 8)], lastCommit: [signedVote])
@@ -88,6 +93,12 @@ struct SeedWriter {
             Array(try Data(contentsOf: recordings.appendingPathComponent("demo.sigmf-data")).prefix(16_384)),
             Array(try JSONSerialization.data(withJSONObject: oneGrant, options: [.sortedKeys])),
         ]))
+        for role in ["node", "agent"] {
+            let example = try Data(contentsOf: repo.appendingPathComponent("deploy/\(role).example.json"))
+            try put("\(role)-config", "example.json", Array(example))
+        }
+        try put("node-config", "plaintext.json", Array(#"{"id": "v1", "key": "k", "listen": "127.0.0.1:7101", "data_dir": "d", "genesis": "g.json", "allow_plaintext": true, "peers": [{"id": "v2", "url": "http://127.0.0.1:7102"}], "timeouts": {"propose_ms": 500, "max_clock_skew_ms": 10000}}"#.utf8))
+        try put("agent-config", "replay.json", Array(#"{"sensor": {"account": "sensor-1", "key": "keys/sensor.ed25519"}, "source": {"device": "driver=replay,file=r.sigmf-meta", "frequency": 3560000000, "rate": 500000, "segment_s": 0.4, "max_clock_offset_s": 30}, "grants": {"file": "grants.json"}, "ledger": {"nodes": ["http://127.0.0.1:1"], "genesis": "g.json"}, "data_dir": "data", "http": {"listen": "127.0.0.1:9100", "ui": true}}"#.utf8))
         try put("genesis", "four-validators.json", Array(try Data(contentsOf: repo.appendingPathComponent("Fixtures/genesis/four-validators.json"))))
         try put("genesis", "scenario-genesis.json", Array(#"{"time": "2026-11-24T05:59:00Z", "params": {"penalty_fee": 100}, "accounts": [{"id": "v1", "role": "validator", "deposit": 200}], "allocations": [{"account": "pu-1", "amount": 2000}]}"#.utf8))
     }

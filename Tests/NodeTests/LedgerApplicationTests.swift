@@ -87,9 +87,11 @@ struct LedgerApplicationTests {
         func block(at time: Int64) -> Block {
             Block(height: 1, previousHash: [], proposer: "v1", timeNs: time, transactions: [], lastCommit: [], validatorsHash: set.hash)
         }
-        #expect(app.isValid(block(at: now + 10_000_000_000)), "at the bound")
+        #expect(app.isTimely(block(at: now + 10_000_000_000)) && app.isValid(block(at: now + 10_000_000_000)), "at the bound")
         let ahead = block(at: now + 3_600_000_000_000)
-        #expect(!app.isValid(ahead), "a proposer an hour ahead")
+        #expect(!app.isTimely(ahead), "a proposer an hour ahead")
+        // Valid all the same: once decided, it commits here (the core adopts it).
+        #expect(app.isValid(ahead))
         // Decided anyway (by validators whose clocks agree with it): this node follows.
         let committed = try #require(app.commit(Commit(block: ahead, round: 0, precommits: [])))
         #expect(committed.height.stateHash == app.stateHash)
