@@ -30,8 +30,9 @@ public final class PowerSpectrum {
     /// True for the first spectrum after a gap in the stream.
     public internal(set) var discontinuity = false
 
-    /// The window-weighted complex mean of segment `row`'s samples (before any DC removal),
-    /// in full-scale units: what a receiver's DC offset shows as, and how a step in it is seen.
+    /// The window-weighted complex mean of segment `row`'s samples, in full-scale units, kept
+    /// when the estimate takes the DC out (`WelchConfiguration.removeDC`; zero otherwise): what
+    /// a receiver's DC offset shows as, and how a step in it is seen.
     /// Under noise of power P per bin its variance is P × the window's noise bandwidth in bins
     /// (1.5 for Hann).
     public func segmentMean(_ row: Int) -> (re: Float, im: Float) {

@@ -14,8 +14,10 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
     public var threads: Int = 1
     /// Subtract each segment's mean before the window (scipy's `detrend='constant'`): a
     /// receiver's DC offset (LO leakage) then leaves no line at the centre, at the cost of
-    /// whatever a signal has at exactly 0 Hz within one segment. The audit turns it on; `psd`
-    /// and `detect` measure what the radio delivered, DC included.
+    /// whatever a signal has at exactly 0 Hz within one segment. Each segment's windowed mean
+    /// is kept first (`PowerSpectrum.segmentMean`), for the audit's DC-step screen. The audit
+    /// turns it on; `psd` and `detect` measure what the radio delivered, DC included, and pay
+    /// for none of it.
     public var removeDC = false
 
     /// How it is written and read: the threads are how it runs here, not what it measures; DC

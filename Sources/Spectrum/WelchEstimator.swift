@@ -133,11 +133,12 @@ public final class WelchEstimator {
         let n = size, half = n / 2
         plan.execute(from: UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self))
         let bins = plan.output
-        let mean = windowing.windowedMean(bins, count: n)
-        target.segmentMeanStorage[2 * r] = mean.re
-        target.segmentMeanStorage[2 * r + 1] = mean.im
-        // Bin 0 is the segment's sum: zero once its mean is taken out (before the window).
         if configuration.removeDC {
+            // What the DC was (the audit's screen watches it step), then bin 0, the segment's
+            // sum, zeroed: its mean taken out before the window.
+            let mean = windowing.windowedMean(bins, count: n)
+            target.segmentMeanStorage[2 * r] = mean.re
+            target.segmentMeanStorage[2 * r + 1] = mean.im
             bins[0] = 0
             bins[1] = 0
         }
