@@ -57,7 +57,7 @@ public enum Audit {
         // Levels are read at the gain the stream started with: when the background, pooled over
         // the whole stream, was measured at another, the gain changed in it and the start holds.
         var background = learned.background
-        if abs(decibels(screen.startLevel)) > RadioImpairmentScreen.defaultMaxFloorShiftDB {
+        if abs(decibels(screen.startLevel)) > screen.maxFloorShiftDB {
             background.floor *= screen.startLevel
         }
         let meter = GrantMeter(grants: grants, background: background, threshold: learned.threshold,
@@ -99,7 +99,7 @@ public enum Audit {
                 if assessment.previousHoldsStep, before.dcStepDB == nil { before.dcStepDB = assessment.dcStepDB }
                 judge(held, before)
             }
-            held.copy(from: spectrum)
+            held.copyEstimate(from: spectrum)
             heldAssessment = assessment
         }
         if let last = heldAssessment { judge(held, last) }

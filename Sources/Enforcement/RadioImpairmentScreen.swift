@@ -67,8 +67,9 @@ public struct RadioImpairmentScreen: Sendable {
     /// whole band by chance (8 quartiles of an eighth of the bins each).
     private var startSubBandLevel = 1.0
     private let subBandToleranceDB = 0.5
+    /// Work space, grown to the largest use and reused (nothing is allocated per spectrum).
     private var scratch: [Float] = [], ring: [Float] = []
-    private var counts: [UInt16] = []
+    private var counts: [UInt32] = []
 
     /// What one spectrum shows of the radio.
     public struct Assessment: Sendable, Equatable {
@@ -111,10 +112,7 @@ public struct RadioImpairmentScreen: Sendable {
                 quiet.append((quartile / quartileUnderNoise, level(spectrum)))
             }
         }
-        guard !quiet.isEmpty else {
-            startSubBandLevel = 1
-            return
-        }
+        guard !quiet.isEmpty else { return }
         startLevel = quiet.map(\.whole).sorted()[quiet.count / 2]
         startSubBandLevel = quiet.map(\.subBand).sorted()[quiet.count / 2]
     }
@@ -168,41 +166,41 @@ public struct RadioImpairmentScreen: Sendable {
         guard outer > inner else { return 0 }
         var densest = 0.0
         let count = outer - inner + 1
+        if ring.count < count { ring = [Float](repeating: 0, count: count) }
         for side in -1...1 where side != 0 {
-            if ring.count != count { ring = [Float](repeating: 0, count: count) }
-            ring.withUnsafeMutableBufferPointer { out in
+            let median = ring.withUnsafeMutableBufferPointer { buffer in
+                let out = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
                 for k in inner...outer { out[k - inner] = rows[row * n + centre + side * k] }
+                return Self.select(out, count / 2)
             }
-            densest = max(densest, Double(Self.select(&ring, count / 2)))
+            densest = max(densest, Double(median))
         }
         return densest
     }
 
-    /// The k-th smallest of `values` (0-based), reordering them (Hoare's quickselect, median of
+    /// The k-th smallest of `v` (0-based), reordering it (Hoare's quickselect, median of
     /// three: linear on average, which per spectrum is what a full sort of the bins is not).
-    static func select(_ values: inout [Float], _ k: Int) -> Float {
-        values.withUnsafeMutableBufferPointer { v in
-            var low = 0, high = v.count - 1
-            while low < high {
-                let mid = low + (high - low) / 2
-                if v[mid] < v[low] { v.swapAt(mid, low) }
-                if v[high] < v[low] { v.swapAt(high, low) }
-                if v[high] < v[mid] { v.swapAt(high, mid) }
-                let pivot = v[mid]
-                var i = low, j = high
-                while i <= j {
-                    while v[i] < pivot { i += 1 }
-                    while v[j] > pivot { j -= 1 }
-                    if i <= j {
-                        v.swapAt(i, j)
-                        i += 1
-                        j -= 1
-                    }
+    static func select(_ v: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+        var low = 0, high = v.count - 1
+        while low < high {
+            let mid = low + (high - low) / 2
+            if v[mid] < v[low] { v.swapAt(mid, low) }
+            if v[high] < v[low] { v.swapAt(high, low) }
+            if v[high] < v[mid] { v.swapAt(high, mid) }
+            let pivot = v[mid]
+            var i = low, j = high
+            while i <= j {
+                while v[i] < pivot { i += 1 }
+                while v[j] > pivot { j -= 1 }
+                if i <= j {
+                    v.swapAt(i, j)
+                    i += 1
+                    j -= 1
                 }
-                if k <= j { high = j } else if k >= i { low = i } else { return v[k] }
             }
-            return v[k]
+            if k <= j { high = j } else if k >= i { low = i } else { return v[k] }
         }
+        return v[k]
     }
 
     /// The floor's shift against the start in dB, or 0 within `maxFloorShiftDB`. A drop is the
@@ -222,20 +220,22 @@ public struct RadioImpairmentScreen: Sendable {
         var lowest = Double.infinity
         var start = 0
         while start + width <= n {
-            fillRatios(spectrum, start..<(start + width))
-            lowest = min(lowest, Double(Self.select(&scratch, width / 4)) / quartileUnderNoise)
+            let quartile = withRatios(spectrum, start..<(start + width)) { Self.select($0, width / 4) }
+            lowest = min(lowest, Double(quartile) / quartileUnderNoise)
             start += width
         }
         return lowest
     }
 
-    /// Puts the ratios of `bins` of the spectrum to the reference in `scratch` (nothing else).
-    private mutating func fillRatios(_ spectrum: PowerSpectrum, _ bins: Range<Int>) {
-        if scratch.count != bins.count { scratch = [Float](repeating: 0, count: bins.count) }
+    /// Calls `body` with the ratios of `bins` of the spectrum to the reference, in `scratch`.
+    private mutating func withRatios<T>(_ spectrum: PowerSpectrum, _ bins: Range<Int>, _ body: (UnsafeMutableBufferPointer<Float>) -> T) -> T {
+        if scratch.count < bins.count { scratch = [Float](repeating: 0, count: bins.count) }
         let mean = spectrum.mean
-        inverseReference.withUnsafeBufferPointer { inverse in
-            scratch.withUnsafeMutableBufferPointer { out in
+        return inverseReference.withUnsafeBufferPointer { inverse in
+            scratch.withUnsafeMutableBufferPointer { buffer in
+                let out = UnsafeMutableBufferPointer(rebasing: buffer[0..<bins.count])
                 for (i, k) in bins.enumerated() { out[i] = mean[k] * inverse[k] }
+                return body(out)
             }
         }
     }
@@ -243,18 +243,23 @@ public struct RadioImpairmentScreen: Sendable {
     /// The whole band's lower-quartile and (when asked) upper-decile ratios to the reference.
     private mutating func wholeBand(_ spectrum: PowerSpectrum, decile: Bool = false) -> (quartile: Double, decile: Double) {
         let n = min(spectrum.binCount, reference.count)
-        fillRatios(spectrum, 0..<n)
-        let quartile = scratch.withUnsafeBufferPointer { Self.quantile($0, rank: n / 4, counts: &counts) }
-        return (Double(quartile), decile ? Double(Self.select(&scratch, n * 9 / 10)) : .nan)
+        // Taken out for the call (not copied): the histogram is reused, never reallocated.
+        var counts: [UInt32] = []
+        swap(&counts, &self.counts)
+        defer { swap(&counts, &self.counts) }
+        return withRatios(spectrum, 0..<n) { ratios in
+            let quartile = Self.quantile(UnsafeBufferPointer(ratios), rank: n / 4, counts: &counts)
+            return (Double(quartile), decile ? Double(Self.select(ratios, n * 9 / 10)) : .nan)
+        }
     }
 
     /// The `rank`-th smallest (0-based) of `values`, to 1/64 of an octave (0.05 dB), in time
     /// linear in the count and free of data-dependent branches: a histogram of the floats' bit
     /// patterns (ordered as the positive values are), 64 buckets an octave from 2⁻³² to 2³²
     /// (what lies outside counts at the ends). A quickselect over 1024 bins costs four times more.
-    static func quantile(_ values: UnsafeBufferPointer<Float>, rank: Int, counts: inout [UInt16]) -> Float {
+    static func quantile(_ values: UnsafeBufferPointer<Float>, rank: Int, counts: inout [UInt32]) -> Float {
         let shift: UInt32 = 17, base = Int((127 - 32) << 6), buckets = 64 << 6
-        if counts.count != buckets { counts = [UInt16](repeating: 0, count: buckets) }
+        if counts.count != buckets { counts = [UInt32](repeating: 0, count: buckets) }
         return counts.withUnsafeMutableBufferPointer { c in
             c.update(repeating: 0)
             for value in values {

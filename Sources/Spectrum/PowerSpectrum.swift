@@ -89,9 +89,15 @@ public final class PowerSpectrum {
         return total
     }
 
-    /// An empty spectrum of the shape `welch` makes at `sampleRate`, to `copy(from:)` into.
+    /// An empty spectrum of the shape `welch` makes at `sampleRate`, to `copyEstimate(from:)` into.
     public static func like(_ welch: WelchConfiguration, sampleRate: Double) -> PowerSpectrum {
         PowerSpectrum(binCount: welch.fftSize, sampleRate: sampleRate, averages: welch.averages, segmentHop: welch.hop)
+    }
+
+    /// Takes `other`'s estimate (its mean) and where and when it lies, without allocating and
+    /// without the per-segment rows and statistics: what a reader of `mean` holds back.
+    public func copyEstimate(from other: PowerSpectrum) {
+        copy(from: other, floats: binCount)
     }
 
     /// A copy of the current values that the estimator will not overwrite.
@@ -101,11 +107,15 @@ public final class PowerSpectrum {
         return copy
     }
 
-    /// Takes every value of `other` (of the same shape) without allocating: a spectrum held
-    /// back while the next one is computed.
-    public func copy(from other: PowerSpectrum) {
+    /// Takes every value of `other` (of the same shape) without allocating.
+    func copy(from other: PowerSpectrum) {
+        copy(from: other, floats: storageCount)
+    }
+
+    /// The first `floats` of the storage (the mean first), the segments' means, and the placing.
+    private func copy(from other: PowerSpectrum, floats: Int) {
         precondition(other.binCount == binCount && other.averages == averages, "spectra of different shapes")
-        storage.update(from: other.storage, count: storageCount)
+        storage.update(from: other.storage, count: floats)
         segmentMeanStorage.update(from: other.segmentMeanStorage, count: 2 * averages)
         startSample = other.startSample
         endSample = other.endSample

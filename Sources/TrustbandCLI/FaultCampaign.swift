@@ -113,7 +113,7 @@ struct FaultCampaign {
         // The fault.
         let heightAtFault = try await Self.maxHeight(urls)
         var dropper: Task<Void, Never>?
-        var skewed = "v1"
+        var skewed = 0  // index of the validator whose clock jumps
         switch fault {
         case .partitionMinority:
             for j in 1..<4 { proxies[0][j]?.block(true); proxies[j][0]?.block(true) }
@@ -128,22 +128,21 @@ struct FaultCampaign {
         case .pause:
             if let pid = devnet.processes[0]?.processIdentifier { kill(pid, SIGSTOP) }
         case .clockForward, .clockBack:
-            skewed = try await Self.latestProposer(urls) ?? "v1"
-            let index = (Int(skewed.dropFirst()) ?? 1) - 1
-            try (fault == .clockForward ? "3600" : "-3600").write(toFile: clockFiles[index], atomically: true, encoding: .utf8)
+            skewed = (try await Self.latestProposer(urls)).flatMap { Int($0.dropFirst()) }.map { ($0 - 1) % 4 } ?? 0
+            try (fault == .clockForward ? "3600" : "-3600").write(toFile: clockFiles[skewed], atomically: true, encoding: .utf8)
         case .equivocate, .duplicateReorder:
             break
         }
         try await Task.sleep(for: .seconds(faultSeconds))
         if fault.isClockJump {
-            // Whatever v1 proposed meanwhile: the chain's time must stay with the honest clocks.
-            // Read on a node whose clock is right: the skewed one may lag behind the chain.
-            let honest = urls[(Int(skewed.dropFirst()) ?? 1) % urls.count]
-            let (proposed, blocks, laterRound, ahead) = try await Self.blockTimes(honest, after: heightAtFault, proposer: skewed)
+            // Whatever the skewed validator proposed meanwhile, the chain's time must stay with the
+            // honest clocks. Read on the next node, whose clock is right (the skewed one may lag).
+            let name = "v\(skewed + 1)"
+            let (proposed, blocks, laterRound, ahead) = try await Self.blockTimes(urls[(skewed + 1) % urls.count], after: heightAtFault, proposer: name)
             outcome.skewedBlocks = proposed
             outcome.refusedRounds = laterRound
             outcome.notes.append(String(format: "%@ (proposing at the fault) got %d of %d blocks in (%d decided after a refused round); chain time at most %+.1f s from the wall clock",
-                                        skewed, proposed, blocks, laterRound, ahead))
+                                        name, proposed, blocks, laterRound, ahead))
             if ahead > 11 { outcome.safetyViolations += 1; outcome.notes.append("the chain's time was dragged ahead") }
         }
 

@@ -58,8 +58,8 @@ public enum FuzzTargets {
         }
     }
 
-    /// A `POST /v1/tx` body sent as JSON (`{"tx": "<hex>"}`), decoded as the node decodes it:
-    /// the wire bytes, then the signed transaction, whose signature is checked.
+    /// A `POST /v1/tx` body sent as JSON (`{"tx": "<hex>"}`), decoded as the node decodes it
+    /// before admission: the wire bytes, then the signed transaction, which must re-encode.
     static func txBody(_ bytes: [UInt8]) {
         guard let wire = SubmissionBody.wireBytes(bytes, json: true), let signed = try? SignedTransaction(wire: wire) else { return }
         precondition(signed.wireBytes == wire, "a transaction from a JSON body does not re-encode to its bytes")
