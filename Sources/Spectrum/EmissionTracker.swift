@@ -17,8 +17,14 @@ public struct SegmentationConfiguration: Sendable, Equatable {
     /// averaged over K segments miss it, the band power of one segment does not.
     public var subbandBins: Int
 
-    public init(gapBins: Int = 3, hangSpectra: Int = 2, segmentPfa: Double = 1e-3, subbandBins: Int = 0) {
+    /// Spectra averaged by the long-integration test (0: off). A weak emission that lasts many
+    /// spectra, below the single spectrum's threshold, stands above the threshold of their mean.
+    public var integrationSpectra: Int
+
+    public init(gapBins: Int = 3, hangSpectra: Int = 4, segmentPfa: Double = 1e-3, subbandBins: Int = 0,
+                integrationSpectra: Int = 16) {
         self.subbandBins = subbandBins
+        self.integrationSpectra = integrationSpectra
         self.gapBins = gapBins
         self.hangSpectra = hangSpectra
         self.segmentPfa = segmentPfa
@@ -45,6 +51,26 @@ public final class EmissionTracker {
         var countedAt = -1
         /// Seen only by the short-burst test: its band is its subbands'.
         var wideband = false
+        /// Opened by the long-integration test: a weak emission, which that test keeps open
+        /// through spectra where it is there but below the single spectrum's threshold.
+        var integrated = false
+    }
+
+    /// The long-integration test's state: the last `integrationSpectra` means, their per-bin
+    /// sums, and the level the sums must exceed (infinite in persistent signals' bins).
+    private struct Integration {
+        let length: Int
+        var ring: [Float]
+        var sums: [Double]
+        /// The spectrum being added, with what single spectra explain taken out.
+        var incoming: [Float]
+        var starts: [Int64]
+        /// Per spectrum of the window, the strongest emission's power over the background.
+        var strongest: [Double]
+        var count = 0, next = 0, sinceRecount = 0
+        let level: [Double]
+        /// Bands of emissions that ended while still inside the window: their tails, not new emissions.
+        var recent: [(low: Int, high: Int, until: Int)] = []
     }
 
     public let background: Background
@@ -59,8 +85,11 @@ public final class EmissionTracker {
     private var centre: Double = 0
     private var binWidth: Double = 1
 
+    /// - Parameter integrationThreshold: the threshold of a mean of `integrationSpectra`
+    ///   spectra (nil: no long-integration test).
     public init(background: Background, threshold: DetectionThreshold, fftSize: Int,
-                configuration: SegmentationConfiguration = SegmentationConfiguration()) {
+                configuration: SegmentationConfiguration = SegmentationConfiguration(),
+                integrationThreshold: DetectionThreshold? = nil) {
         self.background = background
         self.threshold = threshold
         self.configuration = configuration
@@ -91,7 +120,17 @@ public final class EmissionTracker {
         subbandHit = Array(repeating: false, count: levels.count)
         subbandFactors = factors
         subbandLevel = levels
+        let length = configuration.integrationSpectra
+        if let integrationThreshold, length > 1 {
+            let level = background.perBin.indices.map { clean[$0] ? integrationThreshold.factor * background.perBin[$0] * Double(length) : .infinity }
+            integration = Integration(length: length, ring: [Float](repeating: 0, count: length * fftSize),
+                                      sums: [Double](repeating: 0, count: fftSize), incoming: [Float](repeating: 0, count: fftSize),
+                                      starts: [Int64](repeating: 0, count: length), strongest: [Double](repeating: 0, count: length),
+                                      level: level)
+        }
     }
+
+    private var integration: Integration?
 
     private let subband: Int
     /// 1 for a bin that counts in the subband sums, 0 for a persistent signal's.
@@ -121,14 +160,8 @@ public final class EmissionTracker {
     /// (adjacent subbands joined), for the ones no per-bin run already covers. A hit 20 dB or
     /// more below the strongest emission of the same spectrum is that emission's keying
     /// splatter (clicks spread over the whole band), not a burst.
-    private func shortBursts(_ spectrum: PowerSpectrum, covered: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
-        let rows = spectrum.segments, n = spectrum.binCount, mean = spectrum.mean
-        var strongest = 0.0
-        for run in covered {
-            var excess = 0.0
-            for k in run { excess += Double(mean[k]) - background.perBin[k] }
-            strongest = max(strongest, excess)
-        }
+    private func shortBursts(_ spectrum: PowerSpectrum, covered: [ClosedRange<Int>], strongest: Double) -> [ClosedRange<Int>] {
+        let rows = spectrum.segments, n = spectrum.binCount
         var any = false
         subbandMask.withUnsafeBufferPointer { mask in
             for g in subbandLevel.indices where subbandLevel[g].isFinite {
@@ -165,15 +198,27 @@ public final class EmissionTracker {
         if spectrum.discontinuity { finished += active.map(emission); active.removeAll() }
         centre = spectrum.centerFrequency ?? 0
         binWidth = spectrum.binWidth
+        if spectrum.discontinuity, integration != nil { integration!.count = 0; integration!.recent.removeAll() }
         let found = runs(spectrum.mean)
         for run in found { absorb(run, spectrum) }
-        for run in shortBursts(spectrum, covered: found) { absorb(run, spectrum, wideband: true) }
+        // The strongest emission's power over the background in this spectrum (summed over its bins).
+        var strongest = 0.0
+        for run in found {
+            var excess = 0.0
+            for k in run { excess += Double(spectrum.mean[k]) - background.perBin[k] }
+            strongest = max(strongest, excess)
+        }
+        for run in shortBursts(spectrum, covered: found, strongest: strongest) { absorb(run, spectrum, wideband: true) }
+        integrate(spectrum, strongest: strongest)
         if active.contains(where: { spectrumIndex - $0.lastSeen > configuration.hangSpectra }) {
             let (open, closed) = active.reduce(into: ([Active](), [Active]())) { split, e in
                 if spectrumIndex - e.lastSeen > configuration.hangSpectra { split.1.append(e) } else { split.0.append(e) }
             }
             active = open
             finished += closed.map(emission)
+            if let length = integration?.length {
+                integration!.recent += closed.map { ($0.low, $0.high, spectrumIndex + length) }
+            }
         }
         spectrumIndex += 1
         return finished.count > 1 ? finished.sorted { $0.startSample < $1.startSample } : finished
@@ -185,20 +230,99 @@ public final class EmissionTracker {
         return active.map(emission).sorted { $0.startSample < $1.startSample }
     }
 
+    /// The long-integration test: the mean of the last `integrationSpectra` spectra against its
+    /// own (lower) threshold. Where it finds a band that no open emission touches and no emission
+    /// just ended in, it opens an emission spanning the window, which the second stage places to
+    /// the sample; an emission it opened stays open, and reaches the window's end, while the test
+    /// still finds it (a weak keyed packet that single spectra see only in pieces stays one). Its
+    /// coarse span is then up to a window too long at either end.
+    private func integrate(_ spectrum: PowerSpectrum, strongest: Double) {
+        guard var state = integration else { return }
+        integration = nil
+        defer { integration = state }
+        let n = fftSize, slot = state.next, mean = spectrum.mean, gap = configuration.gapBins
+        // What single spectra already explain stays out: the bands (and skirts) of the emissions
+        // seen in this spectrum count as their background, so a strong emission's energy neither
+        // lingers in the window after it ends nor reaches the weak test through its skirts.
+        for k in 0..<n { state.incoming[k] = mean[k] }
+        for e in active where e.lastSeen == spectrumIndex && !e.integrated {
+            for k in max(0, e.low - gap)...min(n - 1, e.high + gap) { state.incoming[k] = Float(background.perBin[k]) }
+        }
+        state.ring.withUnsafeMutableBufferPointer { ring in
+            state.sums.withUnsafeMutableBufferPointer { sums in
+                let row = ring.baseAddress! + slot * n
+                if state.count == state.length {
+                    for k in 0..<n { sums[k] += Double(state.incoming[k]) - Double(row[k]) }
+                } else {
+                    for k in 0..<n { sums[k] += Double(state.incoming[k]) }
+                }
+                for k in 0..<n { row[k] = state.incoming[k] }
+                // Now and then the sums start afresh from the ring, so rounding cannot drift.
+                state.sinceRecount += 1
+                if state.sinceRecount >= 4096 {
+                    state.sinceRecount = 0
+                    for k in 0..<n { sums[k] = 0 }
+                    for r in 0..<state.length { for k in 0..<n { sums[k] += Double(ring[r * n + k]) } }
+                }
+            }
+        }
+        state.starts[slot] = spectrum.startSample
+        state.strongest[slot] = strongest
+        state.next = (slot + 1) % state.length
+        state.count = min(state.length, state.count + 1)
+        state.recent.removeAll { $0.until < spectrumIndex }
+        guard state.count == state.length else { return }
+        let sums = state.sums, level = state.level, frames = Double(state.length)
+        let found = runs(count: n) { sums[$0] > level[$0] }
+        let strongestInWindow = state.strongest.max() ?? 0
+        for run in found {
+            let touching = active.indices.filter { run.lowerBound <= active[$0].high + gap + 1 && run.upperBound >= active[$0].low - gap - 1 }
+            if !touching.isEmpty {
+                for index in touching {
+                    active[index].lastSeen = spectrumIndex
+                    if active[index].integrated { active[index].lastOnEnd = max(active[index].lastOnEnd, spectrum.endSample) }
+                }
+                continue
+            }
+            if state.recent.contains(where: { run.lowerBound <= $0.high + gap + 1 && run.upperBound >= $0.low - gap - 1 }) { continue }
+            // 20 dB or more below an emission seen within the window: its splatter (keying clicks
+            // spread over the band), as the short-burst test reads it.
+            let excess = run.reduce(0.0) { $0 + max(0, sums[$1] / frames - background.perBin[$1]) }
+            if excess * 100 < strongestInWindow { continue }
+            let start = state.starts[state.next]
+            var opened = Active(low: run.lowerBound, high: run.upperBound, startSample: start,
+                                startTime: spectrum.time.map { $0.advanced(bySamples: start - spectrum.startSample, sampleRate: spectrum.sampleRate) },
+                                lastOnEnd: spectrum.endSample, lastSeen: spectrumIndex,
+                                binEnergy: [Double](repeating: 0, count: n), integrated: true)
+            for k in run {
+                let excess = max(0, sums[k] / frames - background.perBin[k])
+                opened.binEnergy[k] = excess
+                opened.signal += excess
+                opened.noise += background.perBin[k]
+            }
+            opened.spectra = 1
+            opened.countedAt = spectrumIndex
+            active.append(opened)
+        }
+    }
+
     /// Runs of bins above their detection level, bridging gaps of up to `gapBins`.
     private func runs(_ mean: UnsafeBufferPointer<Float>) -> [ClosedRange<Int>] {
+        detectionLevel.withUnsafeBufferPointer { level in runs(count: level.count) { mean[$0] > level[$0] } }
+    }
+
+    /// Runs of bins where `isAbove` holds, bridging gaps of up to `gapBins`.
+    private func runs(count: Int, isAbove: (Int) -> Bool) -> [ClosedRange<Int>] {
         var result: [ClosedRange<Int>] = []
         var start = -1, last = -1
         let bridge = configuration.gapBins + 1
-        detectionLevel.withUnsafeBufferPointer { level in
-            for k in 0..<level.count where mean[k] > level[k] {
-                if start >= 0 && k - last <= bridge {
-                    last = k
-                } else {
-                    if start >= 0 { result.append(start...last) }
-                    start = k
-                    last = k
-                }
+        for k in 0..<count where isAbove(k) {
+            if start >= 0 && k - last <= bridge {
+                last = k
+            } else {
+                if start >= 0 { result.append(start...last) }
+                start = k
+                last = k
             }
         }
         if start >= 0 { result.append(start...last) }
@@ -236,6 +360,7 @@ public final class EmissionTracker {
                 merged.spectra = max(merged.spectra, other.spectra)
                 merged.countedAt = max(merged.countedAt, other.countedAt)
                 merged.wideband = merged.wideband && other.wideband
+                merged.integrated = merged.integrated || other.integrated
             }
             for index in touching.reversed() { active.remove(at: index) }
             merged.low = min(merged.low, run.lowerBound)

@@ -16,7 +16,7 @@ public struct DetectionConfiguration: Sendable, Equatable {
 
     public init(welch: WelchConfiguration = WelchConfiguration(fftSize: 1024, overlap: 0.5, averages: 4, statistics: false),
                 pfa: Double = 1e-3, segmentation: SegmentationConfiguration = SegmentationConfiguration(),
-                backgroundQuantile: Double = 0.2, persistentMarginDB: Double = 6,
+                backgroundQuantile: Double = 0.1, persistentMarginDB: Double = 6,
                 refinement: RefinementConfiguration = RefinementConfiguration()) {
         self.welch = welch
         self.refinement = refinement
@@ -108,8 +108,15 @@ public enum OccupancyAnalysis {
         let welch = learned.welch, rate = learned.sampleRate, background = learned.background, threshold = learned.threshold
         let samples = learned.samples
         let persistentFactor = pow(10, configuration.persistentMarginDB / 10)
+        // The long-integration test (a mean of L spectra: K·L segments) runs at the same
+        // whole-analysis false-alarm probability as the single spectra.
+        let integrated = configuration.segmentation.integrationSpectra
+        let integrationThreshold = integrated > 1 ? try DetectionThreshold(
+            pfa: configuration.pfa, cells: threshold.cells,
+            effectiveAverages: DetectionThreshold.effectiveAverages(window: Window(welch.window, length: welch.fftSize), hop: welch.hop,
+                                                                    averages: welch.averages * integrated)) : nil
         let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: welch.fftSize,
-                                      configuration: configuration.segmentation)
+                                      configuration: configuration.segmentation, integrationThreshold: integrationThreshold)
         var emissions: [Emission] = []
         var ignored: Int64 = 0
         var centre: Double?

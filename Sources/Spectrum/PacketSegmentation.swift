@@ -10,8 +10,9 @@ import Foundation
 /// 2. the remaining gaps are sorted; at the top-most place where one is at least `classRatio`
 ///    times the one below it, the gaps split into a short class (inside packets: symbols,
 ///    sync gaps) and a long class (between packets), at the geometric mean of the two. The
-///    short class counts only when it holds at least `minimumIntraGaps` gaps (keying is many
-///    gaps, not one or two); otherwise every gap separates packets;
+///    short class counts only when it holds at least `minimumIntraGaps` gaps, the bridged dips
+///    of step 1 included (keying is many gaps, not one or two); otherwise every gap separates
+///    packets;
 /// 3. with no such split, the gaps are all of one class: inside a packet when they are no
 ///    longer than `trainRatio` × the median on-run (keying), otherwise between packets (a
 ///    train of separate bursts, or packets of continuous modulation such as FSK).
@@ -42,12 +43,16 @@ public struct PacketRule: Sendable, Equatable {
 
     /// The smallest gap between packets that this rule sees in `runs` (nil: all gaps bridged).
     public func packetGap(_ runs: [OnRun], bridgeSamples: Int64) -> Int64? {
-        let gaps = zip(runs, runs.dropFirst()).map { $1.start - $0.end }.filter { $0 >= bridgeSamples }.sorted()
+        let all = zip(runs, runs.dropFirst()).map { $1.start - $0.end }
+        let gaps = all.filter { $0 >= bridgeSamples }.sorted()
         guard !gaps.isEmpty else { return nil }
+        // Dips bridged by the filter's resolution are keying too (a packet keyed faster than the
+        // filter resolves): they count towards the short class.
+        let dips = all.count - gaps.count
         // The top-most class boundary: gaps above it separate packets.
         for i in stride(from: gaps.count - 1, through: 1, by: -1) where Double(gaps[i]) >= classRatio * Double(max(1, gaps[i - 1])) {
             // Too few short gaps to be keying: every gap separates packets.
-            if i < minimumIntraGaps { return gaps[0] }
+            if i + dips < minimumIntraGaps { return gaps[0] }
             return Int64((Double(gaps[i - 1]) * Double(gaps[i])).squareRoot().rounded(.up))
         }
         let pulses = runs.map(\.length).sorted()

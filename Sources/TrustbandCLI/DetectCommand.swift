@@ -31,7 +31,10 @@ struct DetectCommand: ParsableCommand {
     var pfa = 1e-3
 
     @Option(help: "Spectra an emission may go unseen and still continue (gaps within a packet).")
-    var hang = 2
+    var hang = SegmentationConfiguration().hangSpectra
+
+    @Option(help: "Spectra averaged by the long-integration test, which finds weak emissions that last (0: off).")
+    var integration = SegmentationConfiguration().integrationSpectra
 
     @Option(help: "Threads computing spectra (default: one per core, at most 4; the result is the same bit for bit).")
     var threads = AgentConfiguration.defaultThreads
@@ -61,9 +64,10 @@ struct DetectCommand: ParsableCommand {
             guard transmissionGap.isFinite, transmissionGap >= 0 else {
                 throw UserFacingError(message: "--transmission-gap: \(transmissionGap) must be a number of seconds ≥ 0")
             }
+            guard integration >= 0 else { throw UserFacingError(message: "--integration: \(integration) must be a number of spectra ≥ 0") }
             let refinement = RefinementConfiguration(enabled: !noRefine, rule: PacketRule(transmissionGapSeconds: transmissionGap))
             let configuration = DetectionConfiguration(welch: welch, pfa: pfa,
-                                                       segmentation: SegmentationConfiguration(hangSpectra: max(0, hang)),
+                                                       segmentation: SegmentationConfiguration(hangSpectra: max(0, hang), integrationSpectra: integration),
                                                        refinement: refinement)
             let applied = try CalibrationLoader.load(path: calibration, gain: gain, for: recording)
             let progress = TerminalProgress(enabled: !json)

@@ -25,11 +25,12 @@ struct DetectionGoalTests {
         #expect(abs(total.medianStartError ?? .max) <= 32, "median start \(total.medianStartError as Any)")
         #expect(total.startWithin(frames: 5, fftSize: Self.fft) >= 0.9)
         #expect(total.peakInBandShare >= 0.95, "peaks \(total.peakInBandShare)")
-        // Below the issue's goals (0.98, 0.90, 0.95), held here so they only go up: the misses are
-        // OOK at 10 dB and 32-64-sample bursts at 10 dB (docs/spectrum.md, known limits).
-        #expect(total.recall >= 0.88, "recall \(total.recall): \(notes)")
-        #expect(total.countRightShare >= 0.85, "counts right \(total.countRightShare): \(notes)")
-        #expect(total.shortRecall >= 0.7, "short \(total.shortRecall)")
+        #expect(total.countRightShare >= 0.9, "counts right \(total.countRightShare): \(notes)")
+        // Below the issue's goals (0.98, 0.95), held here so they only go up: the misses are
+        // 32-64-sample bursts at 10 dB, at the limit of energy detection (docs/spectrum.md,
+        // known limits), and OOK at 10 dB with 1 and 5 ms repeat gaps.
+        #expect(total.recall >= 0.94, "recall \(total.recall): \(notes)")
+        #expect(total.shortRecall >= 0.8, "short \(total.shortRecall)")
     }
 
     @Test("Synthetic catalogue at SNR 20-30 dB: every goal of the issue")
