@@ -13,6 +13,7 @@ public final class RecordingSource: SeekableIQSource {
     public let stream: StreamDescription
     private let file: ReadOnlyFile
     private let pacing: Pacing
+    private let firstSample: Int64
     private let endSample: Int64
     private var position: Int64
     private var scratch: UnsafeMutableRawBufferPointer
@@ -34,6 +35,7 @@ public final class RecordingSource: SeekableIQSource {
         self.file = try ReadOnlyFile(path: recording.dataPath)
         self.pacing = pacing
         self.position = startSample
+        self.firstSample = startSample
         self.endSample = min(recording.sampleCount, sampleLimit.map { startSample + max(0, $0) } ?? .max)
         self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 64)
     }
@@ -42,6 +44,29 @@ public final class RecordingSource: SeekableIQSource {
 
     /// Index of the next sample to be delivered.
     public var nextSample: Int64 { position }
+
+    /// Index one past the last sample it delivers.
+    public var endOfStream: Int64 { endSample }
+
+    /// True when a block read anywhere by another reader (`independentReader()`) carries what
+    /// the same block of a sequential read does: one capture starting at sample 0, read from 0,
+    /// not paced. Then several threads can each read their own blocks.
+    public var readsIndependently: Bool {
+        guard case .asFastAsPossible = pacing, firstSample == 0 else { return false }
+        let captures = recording.metadata.captures
+        return captures.count <= 1 && (captures.first?.sampleStart ?? 0) == 0
+    }
+
+    /// Another source over the same samples with a file handle of its own, for another thread.
+    public func independentReader() throws(SignalError) -> RecordingSource {
+        try RecordingSource(recording: recording, startSample: firstSample, sampleLimit: endSample - firstSample)
+    }
+
+    /// The time a block starting at sample `index` carries (nil when the recording has none).
+    public func time(atSample index: Int64) -> Timestamp? {
+        let capture = recording.metadata.capture(containing: index)
+        return capture?.datetime.map { $0.advanced(bySamples: index - (capture?.sampleStart ?? 0), sampleRate: stream.sampleRate) }
+    }
 
     public func seek(toSample sample: Int64) {
         position = min(max(0, sample), endSample)
@@ -77,10 +102,7 @@ public final class RecordingSource: SeekableIQSource {
             throw .io(path: recording.dataPath, operation: "read sample \(position)", message: "file ended early (was it truncated while open?)")
         }
         buffer.count = count
-        let time = capture?.datetime.map {
-            $0.advanced(bySamples: position - (capture?.sampleStart ?? 0), sampleRate: stream.sampleRate)
-        }
-        let info = BlockInfo(sampleIndex: position, count: count, time: time, centerFrequency: capture?.frequency,
+        let info = BlockInfo(sampleIndex: position, count: count, time: time(atSample: position), centerFrequency: capture?.frequency,
                              discontinuity: capture?.sampleStart == position && position > 0)
         position += Int64(count)
         pace(upTo: position)

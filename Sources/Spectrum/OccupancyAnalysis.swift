@@ -173,7 +173,12 @@ public enum OccupancyAnalysis {
             // hands on the spectra in order.
             let estimator = try ParallelWelchEstimator(configuration: welch, sampleRate: source.stream.sampleRate, threads: welch.threads,
                                                        blockCapacity: ParallelWelchEstimator.preferredBlock)
-            samples = try estimator.run(source: source, body)
+            if let recording = source as? RecordingSource {
+                // A file: each thread reads its own blocks.
+                samples = try estimator.run(recording: recording, body)
+            } else {
+                samples = try estimator.run(source: source, body)
+            }
             return
         }
         let buffer = IQBuffer(capacity: 1 << 16)

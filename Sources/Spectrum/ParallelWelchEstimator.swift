@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Signal
+import Synchronization
 
 /// Welch over several cores: the whole spectra a block completes are shared out among
 /// `threads` estimators, each with its own FFTW plan and buffers, and handed to the caller in
@@ -145,6 +146,101 @@ public final class ParallelWelchEstimator {
         }
         while !inFlight.isEmpty { deliverOldest() }
         return samples
+    }
+
+    /// `run(source:)` for a recording every thread can read by itself
+    /// (`RecordingSource.readsIndependently`; otherwise it is `run(source:)`): no thread reads
+    /// for the others, so two threads come near twice one (with one thread reading for both,
+    /// they reached 1.4–1.5×). Worker w reads blocks w, w + threads, … (each `blockCapacity`
+    /// samples from its start, and the span after it that its last spectra need) with a reader
+    /// of its own and transforms them; this thread hands on the spectra in order. Each spectrum's
+    /// time is anchored where a sequential read in `preferredBlock` blocks anchors it (the start
+    /// of the block it ends in), so the output is the same bit for bit as one thread's. Returns
+    /// the stream's length in samples.
+    public func run(recording source: RecordingSource, _ body: (PowerSpectrum) -> Void) throws(SignalError) -> Int64 {
+        guard source.readsIndependently, threads > 1 else { return try run(source: source, body) }
+        let end = source.endOfStream
+        let span = configuration.spectrumSpan, stride = configuration.spectrumHop, capacity = Int64(blockCapacity)
+        let blocks = Int((end + capacity - 1) / capacity)
+        guard blocks > 0 else { return end }
+        var readers: [RecordingSource] = []
+        for _ in 0..<threads { readers.append(try source.independentReader()) }
+        let buffers = (0..<threads).map { _ in IQBuffer(capacity: blockCapacity + span) }
+        let failure = FirstFailure()
+        let work = BlockWork(readers: readers, buffers: buffers, workers: workers, slots: slots, failure: failure,
+                             capacity: capacity, span: span, stride: stride, centre: source.stream.centerFrequency)
+        var scheduled = 0, delivered = 0
+        func schedule() {
+            let block = scheduled, worker = block % threads
+            let job = work
+            lanes[worker].async { job.run(block: block, worker: worker) }
+            scheduled += 1
+        }
+        while scheduled < min(blocks, slots.count) { schedule() }
+        while delivered < scheduled {
+            let slot = slots[delivered % slots.count]
+            slot.done.wait()
+            delivered += 1
+            // After a read error, the blocks in flight finish (their slots are this estimator's) and nothing more is handed on.
+            guard failure.error.withLock({ $0 }) == nil else { continue }
+            for m in 0..<slot.total { body(slot.pool[m]) }
+            if scheduled < blocks { schedule() }
+        }
+        if let error = failure.error.withLock({ $0 }) { throw error }
+        return end
+    }
+
+    /// The first read error of any worker.
+    private final class FirstFailure: Sendable {
+        let error = Mutex<SignalError?>(nil)
+    }
+
+    /// What the workers of `run(recording:)` share; each touches only its own reader, buffer
+    /// and estimator, and the slot of the block it was handed.
+    private struct BlockWork: @unchecked Sendable {
+        let readers: [RecordingSource]
+        let buffers: [IQBuffer]
+        let workers: [WelchEstimator]
+        let slots: [Slot]
+        let failure: FirstFailure
+        let capacity: Int64
+        let span: Int
+        let stride: Int
+        let centre: Double?
+        /// Sequential reads come in blocks of this many samples, each anchoring the times of the
+        /// spectra that end in it.
+        let anchorBlock = Int64(ParallelWelchEstimator.preferredBlock)
+
+        /// Block `block` on worker `w`: its spectra are those starting inside it (on the grid of
+        /// spectrum hops from sample 0), each anchored, as a sequential read anchors it, at the
+        /// start of the block it ends in.
+        func run(block: Int, worker w: Int) {
+            let slot = slots[block % slots.count]
+            defer { slot.done.signal() }
+            slot.total = 0
+            let start = Int64(block) * capacity
+            let reader = readers[w], buffer = buffers[w]
+            reader.seek(toSample: start)
+            let count: Int
+            do {
+                count = try reader.read(into: buffer)?.count ?? 0
+            } catch {
+                failure.error.withLock { $0 = $0 ?? error }
+                return
+            }
+            let samples = UnsafePointer(buffer.samples.baseAddress!)
+            var s = (start + Int64(stride) - 1) / Int64(stride) * Int64(stride)
+            var total = 0
+            while s < start + capacity, s + Int64(span) <= start + Int64(count) {
+                let completing = (s + Int64(span) - 1) / anchorBlock * anchorBlock
+                let anchor = reader.time(atSample: completing).map { (time: $0, index: completing) }
+                workers[w].spectrum(from: samples + Int(s - start), startingAt: s, into: slot.pool[total], discontinuity: false,
+                                    anchor: anchor, centerFrequency: centre)
+                total += 1
+                s += Int64(stride)
+            }
+            slot.total = total
+        }
     }
 
     /// Finds the spectra `samples` completes (gathering the ones that straddle the previous

@@ -115,7 +115,7 @@ struct PSDBench: ParsableCommand {
                                                                blockCapacity: ParallelWelchEstimator.preferredBlock)
             let parallel = try Timing.measure(repeats: options.repeats) {
                 parallelEstimator.reset()
-                _ = try parallelEstimator.run(source: try RecordingSource(recording: recording)) { _ in }
+                _ = try parallelEstimator.run(recording: try RecordingSource(recording: recording)) { _ in }
             }
             var grand = [Double](repeating: 0, count: fft)
             var produced = 0
