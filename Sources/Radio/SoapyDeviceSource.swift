@@ -23,7 +23,9 @@ public final class SoapyDeviceSource: IQSource {
     private let stop: StopSignal
     private let logger: Logger
     private var raw: UnsafeMutableRawBufferPointer
-    private var rawCount = 0
+    /// The device-format bytes of the last block: in `raw`, or in the caller's buffer itself
+    /// when the device delivers CF32 as this machine holds it (read there, no copy).
+    private var lastRaw = UnsafeRawBufferPointer(start: nil, count: 0)
     private var nextIndex: Int64 = 0
     private var timeAnchor: (deviceNs: Int64, index: Int64)?
     private var utcAnchor: (time: Timestamp, index: Int64)?
@@ -66,12 +68,20 @@ public final class SoapyDeviceSource: IQSource {
         return (device, applied, format)
     }
 
-    /// The device-format bytes of the block last returned (valid until the next read).
-    public var lastRawBlock: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[0..<rawCount]) }
+    /// The device-format bytes of the block last returned (valid until the next read, and while
+    /// the buffer it was read into is left as it is).
+    public var lastRawBlock: UnsafeRawBufferPointer { lastRaw }
+
+    #if _endian(little)
+    private static let littleEndianHost = true
+    #else
+    private static let littleEndianHost = false
+    #endif
 
     public func read(into buffer: IQBuffer) throws(RadioError) -> BlockInfo? {
         let width = deviceFormat.bytesPerSample
-        if raw.count < buffer.capacity * width {
+        let direct = deviceFormat == .cf32LE && Self.littleEndianHost
+        if !direct, raw.count < buffer.capacity * width {
             raw.deallocate()
             raw = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.capacity * width, alignment: 64)
         }
@@ -80,10 +90,11 @@ public final class SoapyDeviceSource: IQSource {
                 try reconnect()
                 continue
             }
-            switch device.read(into: raw.baseAddress!, count: buffer.capacity, timeoutMicroseconds: policy.readTimeoutMicroseconds) {
+            let destination = direct ? UnsafeMutableRawPointer(buffer.storageBuffer.baseAddress!) : raw.baseAddress!
+            switch device.read(into: destination, count: buffer.capacity, timeoutMicroseconds: policy.readTimeoutMicroseconds) {
             case .samples(let count, let timeNs, _):
                 stalledSince = nil
-                return deliver(count: count, deviceTimeNs: timeNs, into: buffer)
+                return deliver(count: count, deviceTimeNs: timeNs, into: buffer, direct: direct)
             case .timeout(let endOfBurst):
                 statistics.timeouts += 1
                 if endOfBurst && applied.driver == "replay" { return nil }  // a replayed recording has ended
@@ -104,7 +115,7 @@ public final class SoapyDeviceSource: IQSource {
         return nil
     }
 
-    private func deliver(count: Int, deviceTimeNs: Int64?, into buffer: IQBuffer) -> BlockInfo {
+    private func deliver(count: Int, deviceTimeNs: Int64?, into buffer: IQBuffer, direct: Bool) -> BlockInfo {
         let rate = applied.sampleRate
         if let deviceTimeNs {
             if let anchor = timeAnchor {
@@ -119,8 +130,12 @@ public final class SoapyDeviceSource: IQSource {
         let index = nextIndex + pendingDrop
         if count < buffer.capacity { statistics.shortReads += 1 }
         buffer.count = count
-        SampleConverter.toCF32(raw.baseAddress!, format: deviceFormat, sampleCount: count, into: buffer.interleaved.baseAddress!)
-        rawCount = count * deviceFormat.bytesPerSample
+        if direct {
+            lastRaw = UnsafeRawBufferPointer(start: buffer.storageBuffer.baseAddress, count: count * deviceFormat.bytesPerSample)
+        } else {
+            SampleConverter.toCF32(raw.baseAddress!, format: deviceFormat, sampleCount: count, into: buffer.interleaved.baseAddress!)
+            lastRaw = UnsafeRawBufferPointer(rebasing: raw[0..<(count * deviceFormat.bytesPerSample)])
+        }
         if utcAnchor == nil {
             utcAnchor = (utcNow().advanced(byNanoseconds: -Int64(Double(count) / rate * 1e9)), index)
         }

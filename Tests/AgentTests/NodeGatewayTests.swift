@@ -28,8 +28,10 @@ struct NodeGatewayTests {
         defer { consensus.cancel() }
         try await app.test(.live) { client in
             let live = "http://127.0.0.1:\(client.port!)"
-            // Port 9 on loopback: nothing listens there, so the first node is down.
-            let gateway = NodeLedgerGateway(nodes: ["http://127.0.0.1:9", live], timeout: .seconds(2))
+            // Port 9 on loopback: nothing listens there, so the first node is down (refused at
+            // once). The live node's answers take milliseconds; the 10 s bound is for a machine
+            // saturated by the rest of the suite (2 s once ran out there).
+            let gateway = NodeLedgerGateway(nodes: ["http://127.0.0.1:9", live], timeout: .seconds(10))
             let verifier = CommitVerifier(gateway: gateway, genesis: try AgentConfiguration.genesisValidators(path: dir + "/genesis.json"))
             do {
                 try await body(gateway, live, verifier)
