@@ -184,7 +184,7 @@ struct DetectCLITests {
 
     @Test("detect refuses bad options with one line naming them",
           arguments: [(["--pfa", "2"], "--pfa"), (["--fft", "8"], "--fft"), (["--fft", "65536"], "more than detect's 8192 bins"), (["--window", "kaiser"], "unknown window"),
-                      (["--calibration", "/nonexistent.json"], "needs --gain")])
+                      (["--calibration", "/nonexistent.json"], "needs --gain"), (["--integration=-1"], "--integration")])
     func badOptions(arguments: [String], message: String) throws {
         let result = try CLI.run(["detect", CLITests.demo] + arguments)
         #expect(result.status == 1)
