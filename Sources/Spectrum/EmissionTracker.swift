@@ -56,21 +56,74 @@ public final class EmissionTracker {
         var integrated = false
     }
 
-    /// The long-integration test's state: the last `integrationSpectra` means, their per-bin
-    /// sums, and the level the sums must exceed (infinite in persistent signals' bins).
-    private struct Integration {
+    /// The long-integration test's state: the last `length` spectra as they entered the test
+    /// (a ring), their per-bin sums, and the level the sums must exceed (infinite in persistent
+    /// signals' bins). Allocated once; nothing per spectrum.
+    private final class Integration {
         let length: Int
-        var ring: [Float]
-        var sums: [Double]
+        let bins: Int
+        let ring: UnsafeMutablePointer<Float>
+        let sums: UnsafeMutablePointer<Double>
         /// The spectrum being added, with what single spectra explain taken out.
-        var incoming: [Float]
+        let incoming: UnsafeMutablePointer<Float>
+        let level: [Double]
         var starts: [Int64]
         /// Per spectrum of the window, the strongest emission's power over the background.
         var strongest: [Double]
         var count = 0, next = 0, sinceRecount = 0
-        let level: [Double]
         /// Bands of emissions that ended while still inside the window: their tails, not new emissions.
         var recent: [(low: Int, high: Int, until: Int)] = []
+
+        init(length: Int, bins: Int, level: [Double]) {
+            self.length = length
+            self.bins = bins
+            self.level = level
+            ring = .allocate(capacity: length * bins)
+            ring.initialize(repeating: 0, count: length * bins)
+            sums = .allocate(capacity: bins)
+            sums.initialize(repeating: 0, count: bins)
+            incoming = .allocate(capacity: bins)
+            incoming.initialize(repeating: 0, count: bins)
+            starts = Array(repeating: 0, count: length)
+            strongest = Array(repeating: 0, count: length)
+        }
+
+        deinit {
+            ring.deallocate()
+            sums.deallocate()
+            incoming.deallocate()
+        }
+
+        /// Empties the window (a gap in the stream: no mean spans it).
+        func reset() {
+            count = 0
+            next = 0
+            sinceRecount = 0
+            sums.update(repeating: 0, count: bins)
+            recent.removeAll()
+        }
+
+        /// Adds `incoming` as the newest spectrum of the window, dropping the oldest once full.
+        func push(start: Int64, strongest value: Double) {
+            let row = ring + next * bins
+            if count == length {
+                for k in 0..<bins { sums[k] += Double(incoming[k]) - Double(row[k]) }
+            } else {
+                for k in 0..<bins { sums[k] += Double(incoming[k]) }
+            }
+            row.update(from: incoming, count: bins)
+            // Now and then the sums start afresh from the ring, so rounding cannot drift.
+            sinceRecount += 1
+            if sinceRecount >= 4096 {
+                sinceRecount = 0
+                sums.update(repeating: 0, count: bins)
+                for r in 0..<count { for k in 0..<bins { sums[k] += Double(ring[r * bins + k]) } }
+            }
+            starts[next] = start
+            strongest[next] = value
+            next = (next + 1) % length
+            count = min(length, count + 1)
+        }
     }
 
     public let background: Background
@@ -123,10 +176,7 @@ public final class EmissionTracker {
         let length = configuration.integrationSpectra
         if let integrationThreshold, length > 1 {
             let level = background.perBin.indices.map { clean[$0] ? integrationThreshold.factor * background.perBin[$0] * Double(length) : .infinity }
-            integration = Integration(length: length, ring: [Float](repeating: 0, count: length * fftSize),
-                                      sums: [Double](repeating: 0, count: fftSize), incoming: [Float](repeating: 0, count: fftSize),
-                                      starts: [Int64](repeating: 0, count: length), strongest: [Double](repeating: 0, count: length),
-                                      level: level)
+            integration = Integration(length: length, bins: fftSize, level: level)
         }
     }
 
@@ -198,7 +248,7 @@ public final class EmissionTracker {
         if spectrum.discontinuity { finished += active.map(emission); active.removeAll() }
         centre = spectrum.centerFrequency ?? 0
         binWidth = spectrum.binWidth
-        if spectrum.discontinuity, integration != nil { integration!.count = 0; integration!.recent.removeAll() }
+        if spectrum.discontinuity { integration?.reset() }
         let found = runs(spectrum.mean)
         for run in found { absorb(run, spectrum) }
         // The strongest emission's power over the background in this spectrum (summed over its bins).
@@ -216,8 +266,8 @@ public final class EmissionTracker {
             }
             active = open
             finished += closed.map(emission)
-            if let length = integration?.length {
-                integration!.recent += closed.map { ($0.low, $0.high, spectrumIndex + length) }
+            if let integration {
+                integration.recent += closed.map { ($0.low, $0.high, spectrumIndex + integration.length) }
             }
         }
         spectrumIndex += 1
@@ -237,43 +287,20 @@ public final class EmissionTracker {
     /// still finds it (a weak keyed packet that single spectra see only in pieces stays one). Its
     /// coarse span is then up to a window too long at either end.
     private func integrate(_ spectrum: PowerSpectrum, strongest: Double) {
-        guard var state = integration else { return }
-        integration = nil
-        defer { integration = state }
-        let n = fftSize, slot = state.next, mean = spectrum.mean, gap = configuration.gapBins
+        guard let state = integration, let mean = spectrum.mean.baseAddress else { return }
+        let n = fftSize, gap = configuration.gapBins
         // What single spectra already explain stays out: the bands (and skirts) of the emissions
         // seen in this spectrum count as their background, so a strong emission's energy neither
         // lingers in the window after it ends nor reaches the weak test through its skirts.
-        for k in 0..<n { state.incoming[k] = mean[k] }
+        state.incoming.update(from: mean, count: n)
         for e in active where e.lastSeen == spectrumIndex && !e.integrated {
             for k in max(0, e.low - gap)...min(n - 1, e.high + gap) { state.incoming[k] = Float(background.perBin[k]) }
         }
-        state.ring.withUnsafeMutableBufferPointer { ring in
-            state.sums.withUnsafeMutableBufferPointer { sums in
-                let row = ring.baseAddress! + slot * n
-                if state.count == state.length {
-                    for k in 0..<n { sums[k] += Double(state.incoming[k]) - Double(row[k]) }
-                } else {
-                    for k in 0..<n { sums[k] += Double(state.incoming[k]) }
-                }
-                for k in 0..<n { row[k] = state.incoming[k] }
-                // Now and then the sums start afresh from the ring, so rounding cannot drift.
-                state.sinceRecount += 1
-                if state.sinceRecount >= 4096 {
-                    state.sinceRecount = 0
-                    for k in 0..<n { sums[k] = 0 }
-                    for r in 0..<state.length { for k in 0..<n { sums[k] += Double(ring[r * n + k]) } }
-                }
-            }
-        }
-        state.starts[slot] = spectrum.startSample
-        state.strongest[slot] = strongest
-        state.next = (slot + 1) % state.length
-        state.count = min(state.length, state.count + 1)
+        state.push(start: spectrum.startSample, strongest: strongest)
         state.recent.removeAll { $0.until < spectrumIndex }
         guard state.count == state.length else { return }
-        let sums = state.sums, level = state.level, frames = Double(state.length)
-        let found = runs(count: n) { sums[$0] > level[$0] }
+        let sums = state.sums, frames = Double(state.length)
+        let found = state.level.withUnsafeBufferPointer { level in runs(count: n) { sums[$0] > level[$0] } }
         let strongestInWindow = state.strongest.max() ?? 0
         for run in found {
             let touching = active.indices.filter { run.lowerBound <= active[$0].high + gap + 1 && run.upperBound >= active[$0].low - gap - 1 }

@@ -71,6 +71,21 @@ struct DetectionTests {
         #expect(with.recalled == item.truth.count && with.precise == with.detections)
     }
 
+    @Test("Noise alone across a gap in the stream (a second capture): the long-integration test starts its window afresh and finds nothing")
+    func integrationAcrossGap() throws {
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.4, seed: 21, noiseDbfs: -40)
+        let meta = try Paths.scratch().appendingPathComponent("gap.sigmf-meta").path
+        try scene.write(to: meta, overwrite: true)
+        // A second capture halfway: the source marks a discontinuity there and Welch restarts.
+        var text = try String(contentsOfFile: meta, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""core:sample_start": 0"#, with: #""core:sample_start": 0}, {"core:sample_start": 200000"#)
+        try text.write(toFile: meta, atomically: true, encoding: .utf8)
+        let recording = try Recording.open(meta)
+        #expect(recording.metadata.captures.count == 2)
+        let report = try OccupancyAnalysis.run(DetectionConfiguration()) { try RecordingSource(recording: recording) }
+        #expect(report.emissions.isEmpty, "\(report.emissions.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh) })")
+    }
+
     @Test("An FSK burst is one emission, not one per tone")
     func fsk() throws {
         // Two tones 40 kHz apart, alternating every 2 ms: mark and space of one packet.
