@@ -28,6 +28,9 @@ public final class BackgroundModel {
     private static let lowestDB = -200.0, cellDB = 0.25, cellCount = 880  // −200…+20 dB
     private var averaged: LevelHistogram
     private var single: LevelHistogram
+    /// The averaged spectra summed over ± `bandHalfWidth` bins: what a band does as a whole.
+    private var band: LevelHistogram
+    private var bandRow: [Float]
     private var sum: [Float]
     private var summed = 0
 
@@ -39,6 +42,8 @@ public final class BackgroundModel {
         self.segmentQuantile = segmentQuantile
         averaged = LevelHistogram(binCount: binCount, lowestDB: Self.lowestDB, cellDB: Self.cellDB, cellCount: Self.cellCount)
         single = LevelHistogram(binCount: binCount, lowestDB: Self.lowestDB, cellDB: Self.cellDB, cellCount: Self.cellCount)
+        band = LevelHistogram(binCount: binCount, lowestDB: Self.lowestDB, cellDB: Self.cellDB, cellCount: Self.cellCount)
+        bandRow = [Float](repeating: 0, count: binCount)
         sum = [Float](repeating: 0, count: binCount)
     }
 
@@ -55,6 +60,16 @@ public final class BackgroundModel {
         let scale = 1 / Float(averages)
         for k in 0..<binCount { sum[k] *= scale }
         sum.withUnsafeBufferPointer { averaged.add($0) }
+        // Mean over ± h bins (fewer at the edges), by a running sum.
+        let h = Self.bandHalfWidth
+        var running: Float = 0
+        for k in 0..<min(h, binCount) { running += sum[k] }
+        for k in 0..<binCount {
+            if k + h < binCount { running += sum[k + h] }
+            if k - h - 1 >= 0 { running -= sum[k - h - 1] }
+            bandRow[k] = running / Float(min(binCount - 1, k + h) - max(0, k - h) + 1)
+        }
+        bandRow.withUnsafeBufferPointer { band.add($0) }
         for k in 0..<binCount { sum[k] = 0 }
         summed = 0
         spectra += 1
@@ -69,7 +84,7 @@ public final class BackgroundModel {
         let medianFactor = DetectionThreshold.noiseQuantile(floorQuantile, effectiveAverages: effectiveAverages)
         let quantileFactor = DetectionThreshold.noiseQuantile(backgroundQuantile, effectiveAverages: effectiveAverages)
         let singleFactor = DetectionThreshold.noiseQuantile(segmentQuantile, effectiveAverages: 1)
-        let averaged = self.averaged.counts(), single = self.single.counts()
+        let averaged = self.averaged.counts(), single = self.single.counts(), band = self.band.counts()
         var pooled = [UInt64](repeating: 0, count: Self.cellCount)
         for k in 0..<binCount {
             for c in 0..<Self.cellCount { pooled[c] += UInt64(averaged[k * Self.cellCount + c]) }
@@ -84,10 +99,34 @@ public final class BackgroundModel {
             let level = max(floor, levels[k])
             guard level > persistentFactor * floor else { return level }
             let quietest = Self.quantile(single[cells].lazy.map(UInt64.init)[...], segmentQuantile) / singleFactor
-            return quietest > persistentFactor * floor ? level : max(floor, min(level, quietest))
+            if quietest <= persistentFactor * floor { return max(floor, min(level, quietest)) }
+            // The single periodograms' low quantile reads the bin as one exponential population.
+            // A bin quiet in only a tenth of its segments (a keyed packet repeated over most of a
+            // short recording, quiet before, between and after its repeats) is a mixture, whose
+            // 5th percentile is a noise segment's middle, read 13 dB too high. So the band around
+            // the bin decides too: a keyed emitter goes quiet in all its bins at once, a
+            // persistent noise-like carrier's bins fluctuate apart and their sum holds steady,
+            // a carrier never drops. The bin is switching, not persistent, when the band's
+            // `bandQuantile`-quantile over time is at the floor's level (within `quietFactor`)
+            // and `dropFactor` or more below the band's median.
+            let bandCells = band[cells].lazy.map(UInt64.init)[...]
+            let quiet = Self.quantile(bandCells, Self.bandQuantile)
+            if quiet <= Self.quietFactor * floor && quiet * Self.dropFactor <= Self.quantile(bandCells, 0.5) {
+                return max(floor, min(level, quiet))
+            }
+            return level
         }
         return Background(floor: floor, perBin: perBin, spectra: spectra, levels: levels)
     }
+
+    /// Bins either side summed into the band a bin's persistence is judged by.
+    static let bandHalfWidth = 4
+    /// Quantile over time of the band's level that must be quiet (2 %: 1 spectrum of 40).
+    static let bandQuantile = 0.02
+    /// A band level up to this many times the floor is quiet.
+    static let quietFactor = 2.0
+    /// How far below its median a switching band's quiet level sits.
+    static let dropFactor = 4.0
 
     /// Linear value at quantile `q` of a dB histogram (interpolated within cells).
     private static func quantile<C: Collection>(_ counts: C, _ q: Double) -> Double where C.Element == UInt64 {

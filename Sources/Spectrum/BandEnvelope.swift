@@ -48,6 +48,17 @@ public final class BandEnvelope {
     public let noiseLevel: Double
     /// Runs shorter than this are dropped (a noise excursion lasts about L samples).
     public let minimumRun: Int64
+    /// Degrees of freedom of a block mean of the envelope under noise (its Gamma shape).
+    public let blockDof: Double
+    /// Block means at or below this quantile of a held window set its whole-window reference.
+    public static let referenceQuantile = 0.2
+    /// The window's ends are both inside the emission when the quieter is this many times the
+    /// whole window's reference or more.
+    public static let contaminatedEnds = 2.0
+    /// Two ends of a window whose references are within this factor are both noise.
+    public static let endsAgreement = 3.0
+    /// A run's mean level must reach this fraction of the on-threshold.
+    public static let minimumRunLevel = 0.5
 
     private var stages: [Ring<(Double, Double)>]
     private var sums: [(Double, Double)]
@@ -118,6 +129,17 @@ public final class BandEnvelope {
             variance += Double(smoothing - a) * r * r
         }
         let dof = Double(smoothing * smoothing) / variance
+        // A mean of `block` consecutive envelope values, taken as the mean of |y|² over as many
+        // samples (the smoothing only spreads its support by S − 1, and adds to the averaging).
+        let block = Self.referenceBlock(length: l)
+        var blockVariance = 0.0
+        for a in 0..<min(block, taps.count) {
+            var r = 0.0
+            for n in 0..<(taps.count - a) { r += taps[n] * taps[n + a] }
+            r /= gain
+            blockVariance += Double(a == 0 ? 1 : 2) * Double(block - a) * r * r
+        }
+        blockDof = Double(block * block) / blockVariance
         onFactor = max(2, GammaFunctions.inverseQ(dof, samplePfa) / dof)
         offFactor = min(1.25, onFactor / 2)
         minimumRun = Int64(max(4, l))
@@ -225,10 +247,13 @@ public final class BandEnvelope {
         return on + Int64(i - i0)
     }
 
+    /// Envelope values averaged per block when the reference is measured.
+    static func referenceBlock(length: Int) -> Int { max(16, 4 * length) }
+
     /// The median of block means over the reference stretch (blocks of 4 filter lengths), then
     /// the stretch itself is detected against it.
     private func settleReference() {
-        let block = max(16, 4 * length)
+        let block = Self.referenceBlock(length: length)
         func blockMeans(_ values: ArraySlice<Float>) -> [Double] {
             var means: [Double] = []
             var index = values.startIndex
@@ -238,14 +263,41 @@ public final class BandEnvelope {
             }
             return means
         }
-        // What the band holds before the emission (or after it, whichever is quieter, for a
-        // window held whole) is its noise, whatever the background says: a band busy most of
-        // the time has a background above its noise. Each end counts by the median of its
-        // block means.
+        // What the band holds before the emission (and after it, for a window held whole) is
+        // its noise, whatever the background says: a band busy most of the time has a
+        // background above its noise. Each end counts by the median of its block means. Ends
+        // that agree (within `endsAgreement`) are one sample of the noise: the median of their
+        // blocks together. Otherwise the quieter end counts (the other holds the emission, which
+        // started before the window or ran past it). Taking the quieter of two agreeing ends
+        // biased the reference low: a block of 4L has about 3.4 degrees of freedom, an end of
+        // seven blocks strays by ±1.5 dB, and a reference 3 dB low let noise in a 5 ms gap
+        // between 30 dB packets pass for pulses and join the packets.
         func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.sorted()[values.count / 2] }
-        let head = median(blockMeans(pending.prefix(referenceSamples)))
-        let tail = holdingWindow && pending.count >= 2 * referenceSamples ? median(blockMeans(pending.suffix(referenceSamples))) : nil
-        if let quietest = [head, tail].compactMap({ $0 }).min() { reference = quietest }
+        let headBlocks = blockMeans(pending.prefix(referenceSamples))
+        let tailBlocks = holdingWindow && pending.count >= 2 * referenceSamples ? blockMeans(pending.suffix(referenceSamples)) : []
+        let head = median(headBlocks), tail = median(tailBlocks)
+        var ends = [head, tail].compactMap { $0 }.min()
+        if let head, let tail, max(head, tail) <= Self.endsAgreement * min(head, tail) { ends = median(headBlocks + tailBlocks) }
+        // A window held whole is also read as a whole: the 20th percentile of its block means,
+        // over the same quantile of a block mean under noise alone (Gamma, `blockDof`). The ends
+        // can both fall inside the emission, when the spectra placed a weak one late and ended it
+        // early (a 10 dB OOK packet whose first spectra missed it): a reference measured on the
+        // signal then hid all of it. The quiet fifth of the window (gaps between packets, keying
+        // gaps) is its noise. Where less than a fifth is quiet this estimate is above the ends'
+        // and the ends count.
+        var whole: Double?
+        if holdingWindow {
+            let means = blockMeans(pending[...]).sorted()
+            if means.count >= 10 {
+                let q = Self.referenceQuantile
+                whole = means[Int(q * Double(means.count))] / (GammaFunctions.inverseQ(blockDof, 1 - q) / blockDof)
+            }
+        }
+        if let whole, ends.map({ whole * Self.contaminatedEnds < $0 }) ?? true {
+            reference = whole
+        } else if let ends {
+            reference = ends
+        }
         // Replayed from a buffer swapped out (not copied: a held window is up to 4 Mi values).
         var replay: [Float] = []
         swap(&replay, &pending)
@@ -259,6 +311,11 @@ public final class BandEnvelope {
     private func close(_ run: (start: Int64, sum: Double, count: Int), end: Int64) {
         guard end - run.start >= minimumRun else { return }
         let level = run.sum / Double(run.count)
+        // A run whose mean stays under half the on-threshold crossed it for a moment and then
+        // lingered above the off-threshold: noise (a 127-sample run at 3 × the noise between two
+        // 20 dB FSK packets made three gaps of two, and the rule read them as keying). A pulse
+        // that crosses the threshold stands near it or above for its length.
+        guard level >= Self.minimumRunLevel * onFactor * reference else { return }
         let start = min(placedStart(run.start, level: level), end - 1)
         runs.append(OnRun(start: start, end: end, level: level / reference))
     }

@@ -23,7 +23,8 @@ public struct RefinementConfiguration: Sendable, Equatable {
 ///    the stream around its emissions (a spectrum span, or 12 filter lengths if longer, either side).
 /// 2. A third pass runs each channel's `BandEnvelope` over its windows: on-runs at the sample
 ///    rate (seeking past what no window needs when the source can seek).
-/// 3. `PacketRule` turns a channel's runs into packets, and packets into transmissions.
+/// 3. `PacketRule` turns a channel's runs into packets; the two tones of a weak FSK packet,
+///    found in two channels, are joined (`pairTones`); packets become transmissions.
 /// 4. A fourth pass measures each packet's own spectrum (`PacketSpectrumAccumulator`): peak,
 ///    energy centroid, −10 dB band, FSK tones, power and SNR.
 /// An emission of the spectra in which no envelope run is found is kept as it was.
@@ -88,6 +89,7 @@ enum BurstRefinement {
             }
         }
         packets.sort { ($0.packet.start, $0.channel) < ($1.packet.start, $1.channel) }
+        packets = pairTones(packets, channels: &channels, spanHz: context.sampleRate / 4, together: Int64(context.spectrumSpan))
         let spectra = try measure(packets.map { $0.packet.start..<$0.packet.end }, context: context, source: try makeSource())
         var emissions: [Emission] = []
         for (n, item) in packets.enumerated() {
@@ -123,6 +125,92 @@ enum BurstRefinement {
         return (emissions, transmissions)
     }
 
+    /// Joins the two tones of an FSK packet that the spectra saw as two channels. A weak FSK
+    /// packet's tones are not found together: the spectra pick one tone up a few symbols before
+    /// the other (its first bits), so they neither start nor end together and stage one keeps
+    /// them apart. Two packets of different channels are one FSK packet when their bands are
+    /// within `spanHz`, they overlap in time by at least half of the shorter, they start or end
+    /// together (within `together` samples: a spectrum span), and they take turns: the time
+    /// both tones are on is at most `toneOverlap` of the shorter one's on-time (two emitters
+    /// transmitting at once are on together; the band filters' smearing of a weak packet's
+    /// symbols makes tones seem on together 40–83 % of the time at 10 dB).
+    static let toneOverlap = 0.75
+
+    private static func pairTones(_ packets: [(channel: Int, packet: PacketRule.Packet)], channels: inout [Channel],
+                                  spanHz: Double, together: Int64) -> [(channel: Int, packet: PacketRule.Packet)] {
+        var result = packets
+        var pairedChannel: [[Int]: Int] = [:]
+        var i = 0
+        while i < result.count {
+            let a = result[i]
+            var joined = false
+            for j in result.indices where j > i && result[j].channel != a.channel {
+                let b = result[j]
+                guard b.packet.start < a.packet.end else { break }
+                guard let ra = channels[a.channel].envelope?.runs, let rb = channels[b.channel].envelope?.runs else { continue }
+                let ca = channels[a.channel], cb = channels[b.channel]
+                guard max(ca.lowHz, cb.lowHz) - min(ca.highHz, cb.highHz) <= spanHz else { continue }
+                let overlap = min(a.packet.end, b.packet.end) - max(a.packet.start, b.packet.start)
+                let shorter = min(a.packet.end - a.packet.start, b.packet.end - b.packet.start)
+                guard overlap * 2 >= shorter else { continue }
+                guard abs(a.packet.start - b.packet.start) <= together || abs(a.packet.end - b.packet.end) <= together else { continue }
+                let onA = onTime(ra, within: a.packet.start..<a.packet.end)
+                let onB = onTime(rb, within: b.packet.start..<b.packet.end)
+                let both = bothOn(ra, rb, within: max(a.packet.start, b.packet.start)..<min(a.packet.end, b.packet.end))
+                guard Double(both) <= toneOverlap * Double(max(1, min(onA, onB))) else { continue }
+                // One packet, on a channel spanning both tones (made once per pair of channels).
+                let key = [min(a.channel, b.channel), max(a.channel, b.channel)]
+                let channel: Int
+                if let existing = pairedChannel[key] {
+                    channel = existing
+                } else {
+                    var pair = Channel(lowHz: min(ca.lowHz, cb.lowHz), highHz: max(ca.highHz, cb.highHz),
+                                       members: ca.members + cb.members, filterWidth: max(ca.filterWidth, cb.filterWidth))
+                    pair.windows = ca.windows
+                    channels.append(pair)
+                    channel = channels.count - 1
+                    pairedChannel[key] = channel
+                }
+                let packet = PacketRule.Packet(start: min(a.packet.start, b.packet.start), end: max(a.packet.end, b.packet.end),
+                                               pulses: a.packet.pulses + b.packet.pulses, level: max(a.packet.level, b.packet.level))
+                result[i] = (channel, packet)
+                result.remove(at: j)
+                joined = true
+                break
+            }
+            if !joined { i += 1 }
+        }
+        return result
+    }
+
+    /// Samples of `runs` (sorted, disjoint) inside `span`.
+    private static func onTime(_ runs: [OnRun], within span: Range<Int64>) -> Int64 {
+        runs.reduce(0) { $0 + max(0, min($1.end, span.upperBound) - max($1.start, span.lowerBound)) }
+    }
+
+    /// Samples inside `span` where a run of `a` and a run of `b` (each sorted, disjoint) are both on.
+    private static func bothOn(_ a: [OnRun], _ b: [OnRun], within span: Range<Int64>) -> Int64 {
+        var i = 0, j = 0, total: Int64 = 0
+        while i < a.count, j < b.count {
+            let start = max(a[i].start, b[j].start, span.lowerBound), end = min(a[i].end, b[j].end, span.upperBound)
+            if end > start { total += end - start }
+            if a[i].end < b[j].end { i += 1 } else { j += 1 }
+        }
+        return total
+    }
+
+    /// An emission's 20 dB width, which widens its channel's filter, up to `skirtLimit` × its
+    /// −10 dB band. A weak narrowband emission that the subband test also caught in some
+    /// spectrum carries that subband's whole width (62.5 kHz at 1 MS/s) in its skirt: a 4 kHz
+    /// OOK packet at 10 dB then got a 41 kHz filter, 10 dB of noise more, and came out as four
+    /// pulses. A real signal's skirt is a fraction of its band more (keying sidebands, spectral
+    /// regrowth).
+    static let skirtLimit = 4.0
+
+    private static func skirtWidth(_ e: Emission, low: Double, high: Double) -> Double {
+        min(e.band20Width ?? 0, skirtLimit * (high - low))
+    }
+
     /// Groups emissions whose −10 dB bands overlap (with two bins to spare).
     private static func makeChannels(_ coarse: [Emission], context: Context) -> [Channel] {
         let slack = 2 * context.sampleRate / Double(context.fftSize)
@@ -133,9 +221,9 @@ enum BurstRefinement {
                 channels[c].lowHz = min(channels[c].lowHz, low)
                 channels[c].highHz = max(channels[c].highHz, high)
                 channels[c].members.append(n)
-                channels[c].filterWidth = max(channels[c].filterWidth, e.band20Width ?? 0)
+                channels[c].filterWidth = max(channels[c].filterWidth, skirtWidth(e, low: low, high: high))
             } else {
-                channels.append(Channel(lowHz: low, highHz: high, members: [n], filterWidth: e.band20Width ?? 0))
+                channels.append(Channel(lowHz: low, highHz: high, members: [n], filterWidth: skirtWidth(e, low: low, high: high)))
             }
         }
         // The filter passes at least three bins.

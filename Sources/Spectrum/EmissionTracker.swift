@@ -147,7 +147,24 @@ public final class EmissionTracker {
         self.threshold = threshold
         self.configuration = configuration
         self.fftSize = fftSize
-        detectionLevel = background.perBin.map { Float(threshold.factor * $0) }
+        // A modulated persistent signal's bins do not average down like noise: an OFDM-like
+        // carrier's symbols outlast a spectrum, so its per-bin power moves from spectrum to
+        // spectrum as one exponential term, not K. The bins of a persistent signal wider than a
+        // window's main lobe (`steadyBins`) are tested as K = 1 (12.4 dB over the signal's level
+        // at the default pfa, against 8.1 dB over noise): an always-on carrier 8 dB over the
+        // noise otherwise gave nine false emissions inside its band. A narrower one (a spur, a
+        // DC spike, an unmodulated carrier) is steady and keeps the noise test. A persistent
+        // signal is its run of bins, gaps bridged as for emissions: a bin inside it where the
+        // carrier happens to be weaker fluctuates with it all the same.
+        var persistentBin = [Bool](repeating: false, count: background.perBin.count)
+        var modulatedBin = persistentBin
+        for run in background.persistentRuns(factor: 4, gapBins: configuration.gapBins) {
+            for k in run { persistentBin[k] = true; modulatedBin[k] = run.count > Self.steadyBins }
+        }
+        let singleFactor = -log(threshold.cellPfa)
+        detectionLevel = background.perBin.indices.map { k in
+            Float((modulatedBin[k] ? max(threshold.factor, singleFactor) : threshold.factor) * background.perBin[k])
+        }
         // Subbands of G bins tested in every segment, at the same whole-analysis false-alarm
         // probability: G Hann bins carry about G/1.5 independent exponential terms.
         let g = configuration.subbandBins > 0 ? configuration.subbandBins : max(8, fftSize / 16)
@@ -158,7 +175,9 @@ public final class EmissionTracker {
         let cells = spectra * 4 * Double(fftSize / subband)
         // Bins of persistent signals (6 dB over the floor) stay out of the sums: a carrier that
         // never stops fluctuates more than noise, and is not a burst.
-        let clean = background.perBin.map { $0 < 4 * background.floor }
+        // (The run, gaps bridged: a bin inside a modulated carrier where it happens to be weaker
+        // fluctuates with it; summed as noise, two such subbands gave false bursts.)
+        let clean = persistentBin.map { !$0 }
         let width = subband
         var levels: [Double] = [], factors: [Double] = []
         for start in stride(from: 0, to: fftSize - width + 1, by: width) {
@@ -181,6 +200,9 @@ public final class EmissionTracker {
     }
 
     private var integration: Integration?
+
+    /// A persistent signal this many bins wide or narrower is taken as steady (a Hann main lobe is 4).
+    static let steadyBins = 4
 
     private let subband: Int
     /// 1 for a bin that counts in the subband sums, 0 for a persistent signal's.

@@ -86,6 +86,59 @@ struct DetectionTests {
         #expect(report.emissions.isEmpty, "\(report.emissions.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh) })")
     }
 
+    @Test("An always-on noise-like carrier 8 dB over the noise is one persistent signal and no emission")
+    func noiseLikePersistentCarrier() throws {
+        // 256 QPSK subcarriers in 100 kHz (under 3 a bin): each bin's power moves from spectrum
+        // to spectrum as one exponential term. Tested as noise (K = 4) its bins, and the subbands
+        // at its edges, gave two false bursts.
+        let steady = SyntheticScene(sampleRate: 1e6, durationS: 0.1, seed: 5, noiseDbfs: -60, emitters: [
+            .init(kind: .carrier, offsetHz: 200_000, psdDbfsPerMhz: -52, bandwidthHz: 100_000, subcarriers: 256),
+        ])
+        let report = try Self.analyse(steady)
+        #expect(report.persistent.count == 1, "\(report.persistent)")
+        #expect(report.emissions.isEmpty, "\(report.emissions.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh) })")
+    }
+
+    @Test("A keyed packet repeated over most of a short recording is three packets, not a persistent signal")
+    func switchingIsNotPersistent() throws {
+        // OOK at 20 dB, on 86 % of the 124.5 ms: quiet only 4 ms before, 5 ms between the repeats
+        // and 4 ms after. Read bin by bin its band looked persistent and no emission was reported;
+        // the band around each bin goes quiet at once, which a modulated carrier's does not.
+        let keyed = try #require(SyntheticCatalogue.cases(snrs: [20], seed: 7).first { $0.name == "ook-gap5ms-snr20" })
+        let report = try Self.analyse(keyed.scene)
+        #expect(report.persistent.isEmpty, "\(report.persistent)")
+        #expect(report.emissions.count == 3, "\(report.emissions.map { ($0.startSample, $0.endSample) })")
+        for (found, truth) in zip(report.emissions, keyed.truth) {
+            #expect(abs(found.startSample - truth.startSample) < 256, "\(found.startSample) vs \(truth.startSample)")
+            #expect(abs(found.endSample - truth.endSample) < 512, "\(found.endSample) vs \(truth.endSample)")
+        }
+    }
+
+    @Test("Weak keyed packets: an FSK packet whose tones the spectra pick up apart is one packet; OOK packets the spectra start late are still three")
+    func weakPacketsPlaced() throws {
+        func packets(_ name: String, seed: UInt64) throws -> (found: [Emission], truth: [TruthBurst]) {
+            let scene = try #require(SyntheticCatalogue.cases(snrs: [10], seed: seed).first { $0.name == name })
+            return (try Self.analyse(scene.scene).emissions, scene.truth)
+        }
+        // FSK at 10 dB: the upper tone is first seen 3 ms after the lower one (the packet's
+        // first bits), so stage one keeps the tones apart; before they were paired, 6 packets.
+        let fsk = try packets("fsk-gap20ms-snr10", seed: 7)
+        #expect(fsk.found.count == 3, "\(fsk.found.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh) })")
+        for (found, truth) in zip(fsk.found, fsk.truth) {
+            #expect(found.frequencyLow <= truth.band10DbHz[0] + 3000 && found.frequencyHigh >= truth.band10DbHz[1] - 3000,
+                    "band \(found.frequencyLow)…\(found.frequencyHigh) vs \(truth.band10DbHz)")
+            #expect(abs(found.startSample - truth.startSample) < 1024, "start \(found.startSample) vs \(truth.startSample)")
+        }
+        // OOK at 10 dB, 20 ms apart: the spectra place the first packet 4.4 ms late and the last
+        // one early, so both ends of the band envelope's window are inside packets. With the
+        // reference from the window's ends alone no run was found and the three came out as one.
+        let ook = try packets("ook-gap20ms-snr10", seed: 2)
+        #expect(ook.found.count == 3, "\(ook.found.map { ($0.startSample, $0.endSample) })")
+        for (found, truth) in zip(ook.found, ook.truth) {
+            #expect(found.startSample < truth.endSample && found.endSample > truth.startSample)
+        }
+    }
+
     @Test("An FSK burst is one emission, not one per tone")
     func fsk() throws {
         // Two tones 40 kHz apart, alternating every 2 ms: mark and space of one packet.
