@@ -60,16 +60,23 @@ public final class BackgroundModel {
         let scale = 1 / Float(averages)
         for k in 0..<binCount { sum[k] *= scale }
         sum.withUnsafeBufferPointer { averaged.add($0) }
-        // Mean over ± h bins (fewer at the edges), by a running sum.
-        let h = Self.bandHalfWidth
-        var running: Float = 0
-        for k in 0..<min(h, binCount) { running += sum[k] }
-        for k in 0..<binCount {
-            if k + h < binCount { running += sum[k + h] }
-            if k - h - 1 >= 0 { running -= sum[k - h - 1] }
-            bandRow[k] = running / Float(min(binCount - 1, k + h) - max(0, k - h) + 1)
+        // The band's level: the mean over ± h bins (fewer at the edges), by a running sum; as
+        // for single periodograms, every spectrum of a short recording, every fourth past that.
+        if spectra < Self.everySegmentUpTo || spectra % 4 == 0 {
+            let h = Self.bandHalfWidth, n = binCount
+            sum.withUnsafeBufferPointer { row in
+                bandRow.withUnsafeMutableBufferPointer { band in
+                    var running: Float = 0
+                    for k in 0..<min(h, n) { running += row[k] }
+                    for k in 0..<n {
+                        if k + h < n { running += row[k + h] }
+                        if k - h - 1 >= 0 { running -= row[k - h - 1] }
+                        band[k] = running / Float(min(n - 1, k + h) - max(0, k - h) + 1)
+                    }
+                }
+            }
+            bandRow.withUnsafeBufferPointer { band.add($0) }
         }
-        bandRow.withUnsafeBufferPointer { band.add($0) }
         for k in 0..<binCount { sum[k] = 0 }
         summed = 0
         spectra += 1
