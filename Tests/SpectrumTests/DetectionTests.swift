@@ -139,6 +139,26 @@ struct DetectionTests {
         }
     }
 
+    @Test("Strong packets: the sidelobes of rectangular keying are not packets, and a wideband burst the spectra found as two bands is one")
+    func splatterAndDoubles() throws {
+        func scene(_ name: String, seed: UInt64) throws -> SyntheticCatalogue.Case {
+            try #require(SyntheticCatalogue.cases(snrs: [20], seed: seed).first { $0.name == name })
+        }
+        // 10 kBd OOK at 20 dB, three repeats 1 ms apart: its first sidelobe (13-20 dB down,
+        // 1.5 symbol rates out) came out as a fourth emission.
+        let ook = try scene("ook-gap1ms-snr20", seed: 9)
+        let packets = try Self.analyse(ook.scene).emissions
+        #expect(packets.count == 3, "\(packets.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh, $0.powerDBFS) })")
+        // Ten bursts of 32-256 samples at 20 dB: the first two (250 and 125 kHz wide) were each
+        // reported twice, once per band the spectra split them into.
+        let bursts = try scene("short-bursts-snr20", seed: 2)
+        let found = try Self.analyse(bursts.scene).emissions
+        #expect(found.count == 10, "\(found.map { ($0.startSample, $0.endSample, $0.frequencyLow, $0.frequencyHigh) })")
+        for (e, truth) in zip(found, bursts.truth) {
+            #expect(abs(e.startSample - truth.startSample) < 128, "\(e.startSample) vs \(truth.startSample)")  // L = 33 for a 31 kHz burst
+        }
+    }
+
     @Test("An FSK burst is one emission, not one per tone")
     func fsk() throws {
         // Two tones 40 kHz apart, alternating every 2 ms: mark and space of one packet.
