@@ -85,9 +85,11 @@ public final class BandEnvelope {
     private var holdingWindow = false
     /// Windows up to this many samples are held whole (4 bytes a sample).
     public static let heldWindowLimit = 1 << 22
-    /// The noise reference of the current window: the median level of the window's first
-    /// `referenceSamples` (a strong neighbour's leakage through the filter, a receiver's DC
-    /// spike beside the band, counts as noise here), or `noiseLevel` before it is measured.
+    /// The noise reference of the current window, measured in it (a strong neighbour's leakage
+    /// through the filter, a receiver's DC spike beside the band, counts as noise here): from
+    /// the window's first and (held whole) last `referenceSamples`, or from the whole window
+    /// when both ends are inside the emission (`settleReference`); `noiseLevel` before it is
+    /// measured.
     public private(set) var reference: Double
 
     /// - Parameters:
