@@ -260,18 +260,6 @@ enum BurstRefinement {
         return total
     }
 
-    /// An emission's 20 dB width, which widens its channel's filter, up to `skirtLimit` × its
-    /// −10 dB band. A weak narrowband emission that the subband test also caught in some
-    /// spectrum carries that subband's whole width (62.5 kHz at 1 MS/s) in its skirt: a 4 kHz
-    /// OOK packet at 10 dB then got a 41 kHz filter, 10 dB of noise more, and came out as four
-    /// pulses. A real signal's skirt is a fraction of its band more (keying sidebands, spectral
-    /// regrowth).
-    static let skirtLimit = 4.0
-
-    private static func skirtWidth(_ e: Emission, low: Double, high: Double) -> Double {
-        min(e.band20Width ?? 0, skirtLimit * (high - low))
-    }
-
     /// Groups emissions whose −10 dB bands overlap (with two bins to spare).
     private static func makeChannels(_ coarse: [Emission], context: Context) -> [Channel] {
         let slack = 2 * context.sampleRate / Double(context.fftSize)
@@ -282,9 +270,9 @@ enum BurstRefinement {
                 channels[c].lowHz = min(channels[c].lowHz, low)
                 channels[c].highHz = max(channels[c].highHz, high)
                 channels[c].members.append(n)
-                channels[c].filterWidth = max(channels[c].filterWidth, skirtWidth(e, low: low, high: high))
+                channels[c].filterWidth = max(channels[c].filterWidth, e.band20Width ?? 0)
             } else {
-                channels.append(Channel(lowHz: low, highHz: high, members: [n], filterWidth: skirtWidth(e, low: low, high: high)))
+                channels.append(Channel(lowHz: low, highHz: high, members: [n], filterWidth: e.band20Width ?? 0))
             }
         }
         // The filter passes at least three bins.

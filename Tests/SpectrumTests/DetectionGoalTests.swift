@@ -62,7 +62,14 @@ struct DetectionGoalTests {
             let report = try OccupancyAnalysis.run(DetectionConfiguration()) { try RecordingSource(recording: recording) }
             let truth = entry.bursts.map { TruthBurst(startSample: $0.startSample, endSample: $0.endSample, peakOffsetHz: $0.peakOffsetHz,
                                                       band10DbHz: $0.band10DbHz) }
-            total = total + DetectionScore.file(truth: truth, detections: report.emissions.map { ($0.startSample, $0.endSample, $0.peakFrequency) })
+            let score = DetectionScore.file(truth: truth, detections: report.emissions.map { ($0.startSample, $0.endSample, $0.peakFrequency) })
+            // Each file's starts to the sample (measured 1-57; a filter capped at 4 bands moved
+            // d05 to +206). d04's burst starts 462 samples into the file, with no quiet stretch
+            // long enough to measure its band's noise (docs/spectrum.md, known limits).
+            if entry.file != "d04.cf32" {
+                #expect(abs(score.medianStartError ?? .max) <= 64, "\(entry.file): median start \(score.medianStartError as Any)")
+            }
+            total = total + score
         }
         #expect(total.recall >= 0.98, "recall \(total.recall)")
         #expect(total.precision >= 0.97, "precision \(total.precision)")
