@@ -121,27 +121,17 @@ public final class BandEnvelope {
         noiseLevel = noisePerSample * gain
         reference = noiseLevel
         self.referenceSamples = referenceSamples
-        // |y|² of complex Gaussian noise: Cov(|y_n|², |y_m|²) = |r(n−m)|² σ⁴, r the taps' autocorrelation.
-        var variance = 0.0
-        for lag in -(smoothing - 1)...(smoothing - 1) {
-            var r = 0.0
-            let a = abs(lag)
-            if a < taps.count { for n in 0..<(taps.count - a) { r += taps[n] * taps[n + a] } }
-            r /= gain
-            variance += Double(smoothing - a) * r * r
-        }
-        let dof = Double(smoothing * smoothing) / variance
-        // A mean of `block` consecutive envelope values, taken as the mean of |y|² over as many
-        // samples (the smoothing only spreads its support by S − 1, and adds to the averaging).
-        let block = Self.referenceBlock(length: l)
-        var blockVariance = 0.0
-        for a in 0..<min(block, taps.count) {
+        // |y|² of complex Gaussian noise: Cov(|y_n|², |y_m|²) = |r(n−m)|² σ⁴, r the taps'
+        // autocorrelation (normalised to r(0) = 1), computed once for both means below.
+        let correlationSquares = (0..<taps.count).map { a -> Double in
             var r = 0.0
             for n in 0..<(taps.count - a) { r += taps[n] * taps[n + a] }
-            r /= gain
-            blockVariance += Double(a == 0 ? 1 : 2) * Double(block - a) * r * r
+            return (r / gain) * (r / gain)
         }
-        blockDof = Double(block * block) / blockVariance
+        // The envelope is a mean of `smoothing` values of |y|²; a reference block, taken as the
+        // mean of |y|² over as many samples (the smoothing only spreads its support by S − 1).
+        let dof = Self.meanDof(block: smoothing, correlationSquares: correlationSquares)
+        blockDof = Self.meanDof(block: Self.referenceBlock(length: l), correlationSquares: correlationSquares)
         onFactor = max(2, GammaFunctions.inverseQ(dof, samplePfa) / dof)
         offFactor = min(1.25, onFactor / 2)
         minimumRun = Int64(max(4, l))
@@ -251,6 +241,16 @@ public final class BandEnvelope {
 
     /// Envelope values averaged per block when the reference is measured.
     static func referenceBlock(length: Int) -> Int { max(16, 4 * length) }
+
+    /// Degrees of freedom (the Gamma shape with the same mean and variance) of a mean of
+    /// `block` consecutive values of |y|² under noise: B² / Σ_{|a|<B} (B − |a|) r(a)².
+    static func meanDof(block: Int, correlationSquares: [Double]) -> Double {
+        var variance = 0.0
+        for a in 0..<min(block, correlationSquares.count) {
+            variance += Double(a == 0 ? 1 : 2) * Double(block - a) * correlationSquares[a]
+        }
+        return Double(block) * Double(block) / variance
+    }
 
     /// The median of block means over the reference stretch (blocks of 4 filter lengths), then
     /// the stretch itself is detected against it.

@@ -225,10 +225,9 @@ enum BurstRefinement {
                 if let existing = pairedChannel[key] {
                     channel = existing
                 } else {
-                    var pair = Channel(lowHz: min(ca.lowHz, cb.lowHz), highHz: max(ca.highHz, cb.highHz),
-                                       members: ca.members + cb.members, filterWidth: max(ca.filterWidth, cb.filterWidth))
-                    pair.windows = ca.windows
-                    channels.append(pair)
+                    // Its envelopes have run: the channel only carries the band and members.
+                    channels.append(Channel(lowHz: min(ca.lowHz, cb.lowHz), highHz: max(ca.highHz, cb.highHz),
+                                            members: ca.members + cb.members, filterWidth: max(ca.filterWidth, cb.filterWidth)))
                     channel = channels.count - 1
                     pairedChannel[key] = channel
                 }
