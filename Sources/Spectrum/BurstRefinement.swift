@@ -100,7 +100,8 @@ enum BurstRefinement {
         joinSeenTwice(&emissions, &packets)
         // A packet that is a stronger packet's splatter goes, with its entry in `packets`.
         let measured = emissions
-        let splatter = measured.indices.filter { isSplatter(measured[$0], of: measured) }
+        let longest = measured.map { $0.endSample - $0.startSample }.max() ?? 0
+        let splatter = measured.indices.filter { isSplatter(measured[$0], of: measured, longest: longest) }
         for n in splatter.reversed() {
             emissions.remove(at: n)
             packets.remove(at: n)
@@ -128,7 +129,8 @@ enum BurstRefinement {
         // Emissions kept from the spectra come after, each its own transmission; but not one
         // that is a confirmed packet's splatter.
         let packetsFound = emissions
-        for var e in kept where !isSplatter(e, of: packetsFound) {
+        let longestFound = packetsFound.map { $0.endSample - $0.startSample }.max() ?? 0
+        for var e in kept where !isSplatter(e, of: packetsFound, longest: longestFound) {
             e.transmission = transmissions.count
             transmissions.append(Transmission(startSample: e.startSample, endSample: e.endSample, packets: [emissions.count],
                                               frequencyLow: e.frequencyLow, frequencyHigh: e.frequencyHigh, peakFrequency: e.peakFrequency))
@@ -176,9 +178,19 @@ enum BurstRefinement {
     /// 13-20 dB down) reported as a fourth and fifth emission beside its three repeats.
     static let splatterMarginDB = 10.0
 
-    private static func isSplatter(_ e: Emission, of packets: [Emission]) -> Bool {
+    /// - Parameter packets: sorted by start; `longest` is the longest packet's span, so only
+    ///   the packets starting after `e.startSample − longest` can overlap `e` (a binary search,
+    ///   not a pass over every packet for every emission).
+    private static func isSplatter(_ e: Emission, of packets: [Emission], longest: Int64) -> Bool {
+        var lo = 0, hi = packets.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if packets[mid].startSample < e.startSample - longest { lo = mid + 1 } else { hi = mid }
+        }
         var covered: Int64 = 0
-        for p in packets where p.powerDBFS - e.powerDBFS >= splatterMarginDB {
+        for p in packets[lo...] {
+            guard p.startSample < e.endSample else { break }
+            guard p.powerDBFS - e.powerDBFS >= splatterMarginDB else { continue }
             let gap = max(e.frequencyLow, p.frequencyLow) - min(e.frequencyHigh, p.frequencyHigh)
             guard gap <= 8 * (p.frequencyHigh - p.frequencyLow) else { continue }
             covered += max(0, min(e.endSample, p.endSample) - max(e.startSample, p.startSample))
@@ -205,9 +217,12 @@ enum BurstRefinement {
         while i < result.count {
             let a = result[i]
             var joined = false
-            for j in result.indices where j > i && result[j].channel != a.channel {
+            for j in (i + 1)..<result.count {
                 let b = result[j]
+                // Sorted by start: nothing later overlaps `a` (without this, one channel's
+                // packets were all visited for each packet).
                 guard b.packet.start < a.packet.end else { break }
+                guard b.channel != a.channel else { continue }
                 guard let ra = channels[a.channel].envelope?.runs, let rb = channels[b.channel].envelope?.runs else { continue }
                 let ca = channels[a.channel], cb = channels[b.channel]
                 guard max(ca.lowHz, cb.lowHz) - min(ca.highHz, cb.highHz) <= spanHz else { continue }
