@@ -7,26 +7,32 @@
 #endif
 
 // The taps act on I and Q alike, so on the interleaved floats the window is a contiguous
-// convolution with offsets of ±2j floats; eight bins (sixteen floats) at a time, the power of
-// each is the sum of its squared pair (`.even + .odd`). One loop per reach, so the taps unroll.
+// convolution with offsets of ±2j floats. Sixteen bins (two vectors of sixteen floats) at a
+// time: the power of each is the sum of its squared pair, gathered from both vectors by one
+// two-source permute for the evens and one for the odds (per eight bins, splitting one vector
+// took an extract, a horizontal add and a cross-lane permute). One loop per reach and per
+// `first`, so the taps unroll and the loop holds no branch.
 typedef float floats16 __attribute__((ext_vector_type(16)));
-typedef float floats8 __attribute__((ext_vector_type(8)));
 #define LOAD(T, p) ({ T loaded_; __builtin_memcpy(&loaded_, (p), sizeof loaded_); loaded_; })
 #define STORE(p, v) do { __typeof__(v) stored_ = (v); __builtin_memcpy((p), &stored_, sizeof stored_); } while (0)
 
 static inline __attribute__((always_inline)) void windowed(const float *restrict x, int count, const float *restrict taps,
-                                                           const int reach, float *restrict row, float *restrict sum, int first) {
+                                                           const int reach, float *restrict row, float *restrict sum, const int first) {
     float c[5] = {0, 0, 0, 0, 0};  // in registers: the stores below cannot be mistaken for the taps
     for (int j = 0; j <= reach; j++) c[j] = taps[j];
     int k = 0;
-    for (; k + 8 <= count; k += 8) {
-        const float *at = x + 2 * k;
-        floats16 y = c[0] * LOAD(floats16, at);
-        for (int j = 1; j <= reach; j++) y += c[j] * (LOAD(floats16, at - 2 * j) + LOAD(floats16, at + 2 * j));
-        floats16 squares = y * y;
-        floats8 power = squares.even + squares.odd;
+    for (; k + 16 <= count; k += 16) {
+        floats16 y[2];  // bins k … k+7 and k+8 … k+15, interleaved
+        for (int h = 0; h < 2; h++) {
+            const float *at = x + 2 * k + 16 * h;
+            y[h] = c[0] * LOAD(floats16, at);
+            for (int j = 1; j <= reach; j++) y[h] += c[j] * (LOAD(floats16, at - 2 * j) + LOAD(floats16, at + 2 * j));
+        }
+        floats16 a = y[0] * y[0], b = y[1] * y[1];
+        floats16 power = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+                       + __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
         STORE(row + k, power);
-        if (first) STORE(sum + k, power); else STORE(sum + k, LOAD(floats8, sum + k) + power);
+        STORE(sum + k, first ? power : LOAD(floats16, sum + k) + power);
     }
     for (; k < count; k++) {
         float re = c[0] * x[2 * k], im = c[0] * x[2 * k + 1];
@@ -39,15 +45,17 @@ static inline __attribute__((always_inline)) void windowed(const float *restrict
     }
 }
 
+#define WINDOWED(reach) (first ? windowed(bins, count, taps, reach, row, sum, 1) : windowed(bins, count, taps, reach, row, sum, 0))
+
 MULTIVERSION
 void trustband_windowed_power(const float *bins, int count, const float *taps, int reach,
                               float *row, float *sum, int first) {
     switch (reach) {
-    case 0: windowed(bins, count, taps, 0, row, sum, first); break;
-    case 1: windowed(bins, count, taps, 1, row, sum, first); break;
-    case 2: windowed(bins, count, taps, 2, row, sum, first); break;
-    case 3: windowed(bins, count, taps, 3, row, sum, first); break;
-    default: windowed(bins, count, taps, 4, row, sum, first); break;
+    case 0: WINDOWED(0); break;
+    case 1: WINDOWED(1); break;
+    case 2: WINDOWED(2); break;
+    case 3: WINDOWED(3); break;
+    default: WINDOWED(4); break;
     }
 }
 
