@@ -8,11 +8,16 @@ public struct OnRun: Sendable, Equatable {
     public var end: Int64
     /// Mean envelope over the run, in units of the band's noise power.
     public var level: Double
+    /// Mean envelope over the gap before the run (since the window's last run), in the same
+    /// units, when it stands above the noise beyond chance (`BandEnvelope.gapPfa`): the band
+    /// is not quiet there. nil for a quiet gap and for a window's first run.
+    public var occupiedBefore: Double?
 
-    public init(start: Int64, end: Int64, level: Double) {
+    public init(start: Int64, end: Int64, level: Double, occupiedBefore: Double? = nil) {
         self.start = start
         self.end = end
         self.level = level
+        self.occupiedBefore = occupiedBefore
     }
 
     public var length: Int64 { end - start }
@@ -69,6 +74,16 @@ public final class BandEnvelope {
     private var position: Int64 = -1
     private var warm = 0
     private var current: (start: Int64, sum: Double, count: Int)?
+    /// The envelope summed over the gap since the last run (runs dropped as noise included).
+    private var gapSum = 0.0
+    private var gapCount = 0
+    private var runsInWindow = 0
+    /// The gap's mean when the current run opened, if it is above the noise.
+    private var occupiedBeforeCurrent: Double?
+    /// The filter's squared autocorrelation (the envelope's noise statistics).
+    private let correlationSquares: [Double]
+    /// False-alarm probability of the test that a gap's mean envelope is above the noise.
+    public static let gapPfa = 1e-3
     /// The envelope's last `edgeReach` values, and around the current run's on-point: the
     /// stretch where its start is placed once its level is known.
     private var history: Ring<Double>
@@ -130,6 +145,7 @@ public final class BandEnvelope {
         }
         // The envelope is a mean of `smoothing` values of |y|²; a reference block, taken as the
         // mean of |y|² over as many samples (the smoothing only spreads its support by S − 1).
+        self.correlationSquares = correlationSquares
         let dof = Self.meanDof(block: smoothing, correlationSquares: correlationSquares)
         blockDof = Self.meanDof(block: Self.referenceBlock(length: l), correlationSquares: correlationSquares)
         onFactor = max(2, GammaFunctions.inverseQ(dof, samplePfa) / dof)
@@ -211,10 +227,14 @@ public final class BandEnvelope {
                 run.count += 1
                 current = run
             }
-        } else if e > onFactor * reference {
+        } else if e <= onFactor * reference {
+            gapSum += e
+            gapCount += 1
+        } else {
             current = (n, e, 1)
             startContext.removeAll(keepingCapacity: true)
             history.appendOrdered(to: &startContext)
+            occupiedBeforeCurrent = runsInWindow == 0 ? nil : occupied(mean: gapSum / Double(max(1, gapCount)), samples: gapCount)
             startContext.append(e)
         }
     }
@@ -237,6 +257,14 @@ public final class BandEnvelope {
             if i == c.count { return on }
         }
         return on + Int64(i - i0)
+    }
+
+    /// A gap's mean envelope over the reference when it is above the noise beyond chance: over
+    /// the Gamma quantile (at `gapPfa`) of a mean of as many envelope values under noise alone.
+    private func occupied(mean: Double, samples: Int) -> Double? {
+        guard samples > 0 else { return nil }
+        let level = mean / reference, dof = Self.meanDof(block: samples, correlationSquares: correlationSquares)
+        return level >= GammaFunctions.inverseQ(dof, Self.gapPfa) / dof ? level : nil
     }
 
     /// Envelope values averaged per block when the reference is measured.
@@ -311,15 +339,22 @@ public final class BandEnvelope {
     }
 
     private func close(_ run: (start: Int64, sum: Double, count: Int), end: Int64) {
-        guard end - run.start >= minimumRun else { return }
         let level = run.sum / Double(run.count)
         // A run whose mean stays under half the on-threshold crossed it for a moment and then
         // lingered above the off-threshold: noise (a 127-sample run at 3 × the noise between two
         // 20 dB FSK packets made three gaps of two, and the rule read them as keying). A pulse
-        // that crosses the threshold stands near it or above for its length.
-        guard level >= Self.minimumRunLevel * onFactor * reference else { return }
+        // that crosses the threshold stands near it or above for its length. A run dropped is
+        // part of the gap it interrupted.
+        guard end - run.start >= minimumRun, level >= Self.minimumRunLevel * onFactor * reference else {
+            gapSum += run.sum
+            gapCount += run.count
+            return
+        }
         let start = min(placedStart(run.start, level: level), end - 1)
-        runs.append(OnRun(start: start, end: end, level: level / reference))
+        runs.append(OnRun(start: start, end: end, level: level / reference, occupiedBefore: occupiedBeforeCurrent))
+        gapSum = 0
+        gapCount = 0
+        runsInWindow += 1
     }
 
     private func restart(at first: Int64) {
@@ -327,6 +362,9 @@ public final class BandEnvelope {
         for s in 0..<3 { stages[s].reset(); sums[s] = (0, 0) }
         power.reset()
         history.reset()
+        gapSum = 0
+        gapCount = 0
+        runsInWindow = 0
         startContext.removeAll(keepingCapacity: true)
         powerSum = 0
         warm = 0

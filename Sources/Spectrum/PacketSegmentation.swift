@@ -7,6 +7,8 @@ import Foundation
 /// transmitter that repeats its packet leaves a longer gap between repeats. So the gaps
 /// between on-runs fall into classes, and the rule reads them off the gaps themselves:
 /// 1. gaps shorter than `bridgeSamples` (the band filter's resolution) are dips, always bridged;
+///    so are gaps where the band is not quiet and stands within `dipFraction` of the pulses
+///    beside it (`gaps(_:)`);
 /// 2. the remaining gaps are sorted; at the top-most place where one is at least `classRatio`
 ///    times the one below it, the gaps split into a short class (inside packets: symbols,
 ///    sync gaps) and a long class (between packets), at the geometric mean of the two. The
@@ -20,13 +22,18 @@ import Foundation
 public struct PacketRule: Sendable, Equatable {
     public var classRatio: Double
     public var minimumIntraGaps: Int
+    /// A gap whose band is not quiet is a dip when its mean envelope is this fraction of the
+    /// weaker neighbouring run's level or more.
+    public var dipFraction: Double
     public var trainRatio: Double
     /// Gap between packets of one transmission at most, in seconds.
     public var transmissionGapSeconds: Double
 
-    public init(classRatio: Double = 3, minimumIntraGaps: Int = 3, trainRatio: Double = 4, transmissionGapSeconds: Double = 0.1) {
+    public init(classRatio: Double = 3, minimumIntraGaps: Int = 3, dipFraction: Double = 0.25, trainRatio: Double = 4,
+                transmissionGapSeconds: Double = 0.1) {
         self.classRatio = classRatio
         self.minimumIntraGaps = minimumIntraGaps
+        self.dipFraction = dipFraction
         self.trainRatio = trainRatio
         self.transmissionGapSeconds = transmissionGapSeconds
     }
@@ -41,9 +48,18 @@ public struct PacketRule: Sendable, Equatable {
         public var level: Double
     }
 
+    /// The gaps between consecutive runs, 0 for a dip: a gap where the band is not quiet
+    /// (`OnRun.occupiedBefore`) and its mean envelope is `dipFraction` of the weaker of the two
+    /// runs or more (pulses the on-threshold missed, a fade inside a packet).
+    func gaps(_ runs: [OnRun]) -> [Int64] {
+        zip(runs, runs.dropFirst()).map { a, b in
+            (b.occupiedBefore ?? 0) >= dipFraction * min(a.level, b.level) ? 0 : b.start - a.end
+        }
+    }
+
     /// The smallest gap between packets that this rule sees in `runs` (nil: all gaps bridged).
     public func packetGap(_ runs: [OnRun], bridgeSamples: Int64) -> Int64? {
-        let all = zip(runs, runs.dropFirst()).map { $1.start - $0.end }
+        let all = gaps(runs)
         let gaps = all.filter { $0 >= bridgeSamples }.sorted()
         guard !gaps.isEmpty else { return nil }
         // Dips bridged by the filter's resolution are keying too (a packet keyed faster than the
@@ -65,11 +81,12 @@ public struct PacketRule: Sendable, Equatable {
     public func packets(_ runs: [OnRun], bridgeSamples: Int64) -> [Packet] {
         guard let first = runs.first else { return [] }
         let split = packetGap(runs, bridgeSamples: bridgeSamples) ?? .max
+        let gaps = gaps(runs)
         var packets: [Packet] = []
         var current = Packet(start: first.start, end: first.end, pulses: 1, level: first.level)
         var longest = first.length
-        for run in runs.dropFirst() {
-            if run.start - current.end >= split {
+        for (n, run) in runs.enumerated().dropFirst() {
+            if gaps[n - 1] >= split {
                 packets.append(current)
                 current = Packet(start: run.start, end: run.end, pulses: 1, level: run.level)
                 longest = run.length

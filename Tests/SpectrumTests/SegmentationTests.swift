@@ -47,6 +47,48 @@ struct SegmentationTests {
         #expect(PacketRule().packets(runs([(500, 5), (500, 3), (500, 0)]), bridgeSamples: 10).count == 1)
     }
 
+    @Test("A gap where the band is not quiet, within 6 dB of the weaker pulse beside it, is a dip; a quieter one is a gap")
+    func occupiedGaps() {
+        // A weak FSK packet (pulses at 7 × the noise) whose envelope fell under the off-threshold
+        // for 229 samples but averaged 5.2 there, then a repeat 938 samples later over a quiet gap.
+        var pattern = runs([(845, 229), (1409, 938), (2413, 0)])
+        for n in pattern.indices { pattern[n].level = 7 }
+        pattern[1].occupiedBefore = 5.2
+        #expect(PacketRule().packets(pattern, bridgeSamples: 80).count == 2)
+        // The same gap averaging 1.5 (above the noise, but 6.7 dB under the pulses) separates.
+        pattern[1].occupiedBefore = 1.5
+        #expect(PacketRule().packets(pattern, bridgeSamples: 80).count == 3)
+        pattern[1].occupiedBefore = nil
+        #expect(PacketRule().packets(pattern, bridgeSamples: 80).count == 3)
+    }
+
+    @Test("A gap's mean envelope is reported when it is above the noise beyond chance, and not for a quiet gap")
+    func gapOccupancy() throws {
+        // Two 30 dB tone pulses 4 ms apart; between them, a tone 6 dB over the noise in one
+        // case and nothing in the other. A 3 kHz band at 1 MS/s.
+        let sampleRate = 1e6, width = 3000.0, noise = pow(10, -6.0)
+        func tone(_ snr: Double, _ start: Double, _ end: Double) -> SyntheticScene.Emitter {
+            .init(kind: .tone, offsetHz: 40_000, powerDbfs: 10 * log10(noise * width / sampleRate * pow(10, snr / 10)), startS: start, endS: end)
+        }
+        func runs(_ emitters: [SyntheticScene.Emitter]) throws -> [OnRun] {
+            let source = try SyntheticSource(scene: SyntheticScene(sampleRate: sampleRate, durationS: 0.03, seed: 4, noiseDbfs: -60, emitters: emitters))
+            let envelope = BandEnvelope(offsetHz: 40_000, widthHz: width, sampleRate: sampleRate, noisePerSample: noise, referenceSamples: 4000)
+            let buffer = IQBuffer(capacity: 4096)
+            while let info = try source.read(into: buffer) { envelope.process(UnsafeBufferPointer(buffer.samples), first: info.sampleIndex) }
+            envelope.finish()
+            return envelope.runs
+        }
+        let pulses = [tone(30, 0.008, 0.012), tone(30, 0.016, 0.020)]
+        let quiet = try runs(pulses)
+        #expect(quiet.count == 2 && quiet.allSatisfy { $0.occupiedBefore == nil }, "\(quiet)")
+        let busy = try runs(pulses + [tone(6, 0.0125, 0.0155)])
+        #expect(busy.count == 2, "\(busy)")
+        let level = try #require(busy.last?.occupiedBefore, "\(busy)")
+        // The weak tone fills 80 % of the gap: its mean stands well above the noise (measured
+        // 2.1 × the reference) and far under the pulses (400 ×).
+        #expect(level > 1.5 && level < 5, "\(level) \(busy)")
+    }
+
     @Test("A tone burst's envelope starts and ends within two filter lengths of the truth", arguments: [20.0, 30.0])
     func envelopeEdges(snr: Double) throws {
         // A 3 kHz-wide band at 1 MS/s: L = 173 samples. Noise -60 dBFS over 1 MHz.
