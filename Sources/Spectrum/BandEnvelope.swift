@@ -12,12 +12,17 @@ public struct OnRun: Sendable, Equatable {
     /// units, when it stands above the noise beyond chance (`BandEnvelope.gapPfa`): the band
     /// is not quiet there. nil for a quiet gap and for a window's first run.
     public var occupiedBefore: Double?
+    /// Where the envelope fell back to the noise (the off-threshold), at or after `end`: a
+    /// strong run's envelope takes up to the filter's reach to get there. The packet rule
+    /// measures gaps from here, so that a brief fade inside a carrier stays a dip.
+    public var offSample: Int64
 
-    public init(start: Int64, end: Int64, level: Double, occupiedBefore: Double? = nil) {
+    public init(start: Int64, end: Int64, level: Double, occupiedBefore: Double? = nil, offSample: Int64? = nil) {
         self.start = start
         self.end = end
         self.level = level
         self.occupiedBefore = occupiedBefore
+        self.offSample = max(end, offSample ?? end)
     }
 
     public var length: Int64 { end - start }
@@ -73,7 +78,7 @@ public final class BandEnvelope {
     private let rotation: (Double, Double)
     private var position: Int64 = -1
     private var warm = 0
-    private var current: (start: Int64, sum: Double, count: Int)?
+    private var current: (start: Int64, sum: Double, count: Int, top: Double)?
     /// The envelope summed over the gap since the last run (runs dropped as noise included).
     private var gapSum = 0.0
     private var gapCount = 0
@@ -88,6 +93,7 @@ public final class BandEnvelope {
     /// stretch where its start is placed once its level is known.
     private var history: Ring<Double>
     private var startContext: [Double] = []
+    private var endContext: [Double] = []
     public let edgeReach: Int
     public private(set) var runs: [OnRun] = []
     /// Samples at the start of each window whose envelope sets the window's noise reference.
@@ -224,6 +230,7 @@ public final class BandEnvelope {
                 current = nil
             } else {
                 run.sum += e
+                run.top = max(run.top, e)
                 run.count += 1
                 current = run
             }
@@ -231,7 +238,7 @@ public final class BandEnvelope {
             gapSum += e
             gapCount += 1
         } else {
-            current = (n, e, 1)
+            current = (n, e, 1, e)
             startContext.removeAll(keepingCapacity: true)
             history.appendOrdered(to: &startContext)
             occupiedBeforeCurrent = runsInWindow == 0 ? nil : occupied(mean: gapSum / Double(max(1, gapCount)), samples: gapCount)
@@ -265,6 +272,19 @@ public final class BandEnvelope {
         guard samples > 0 else { return nil }
         let level = mean / reference, dof = Self.meanDof(block: samples, correlationSquares: correlationSquares)
         return level >= GammaFunctions.inverseQ(dof, Self.gapPfa) / dof ? level : nil
+    }
+
+    /// Where the run's end really is, as its start is placed: the envelope falls through a
+    /// quarter of the plateau at the step down, while the off-point (the noise's level) comes
+    /// up to the filter's reach later on a strong signal. The last value at or above level/4
+    /// (the run's top's, for a pulse shorter than the filter) within the reach before `off`,
+    /// + 1; the reach's start when all of it is under.
+    private func placedEnd(_ off: Int64, level: Double) -> Int64 {
+        endContext.removeAll(keepingCapacity: true)
+        history.appendOrdered(to: &endContext)
+        let target = level / 4
+        let last = endContext.lastIndex(where: { $0 >= target }) ?? 0
+        return off - Int64(endContext.count - 1 - last)
     }
 
     /// Envelope values averaged per block when the reference is measured.
@@ -343,7 +363,7 @@ public final class BandEnvelope {
         swap(&replay, &pending)
     }
 
-    private func close(_ run: (start: Int64, sum: Double, count: Int), end: Int64) {
+    private func close(_ run: (start: Int64, sum: Double, count: Int, top: Double), end: Int64) {
         let level = run.sum / Double(run.count)
         // A run whose mean stays under half the on-threshold crossed it for a moment and then
         // lingered above the off-threshold: noise (a 127-sample run at 3 × the noise between two
@@ -356,7 +376,8 @@ public final class BandEnvelope {
             return
         }
         let start = min(placedStart(run.start, level: level), end - 1)
-        runs.append(OnRun(start: start, end: end, level: level / reference, occupiedBefore: occupiedBeforeCurrent))
+        runs.append(OnRun(start: start, end: max(start + 1, placedEnd(end, level: min(level, run.top))), level: level / reference,
+                          occupiedBefore: occupiedBeforeCurrent, offSample: end))
         gapSum = 0
         gapCount = 0
         runsInWindow += 1

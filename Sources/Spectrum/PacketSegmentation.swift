@@ -53,7 +53,7 @@ public struct PacketRule: Sendable, Equatable {
     /// runs or more (pulses the on-threshold missed, a fade inside a packet).
     func gaps(_ runs: [OnRun]) -> [Int64] {
         zip(runs, runs.dropFirst()).map { a, b in
-            (b.occupiedBefore ?? 0) >= dipFraction * min(a.level, b.level) ? 0 : b.start - a.end
+            (b.occupiedBefore ?? 0) >= dipFraction * min(a.level, b.level) ? 0 : max(0, b.start - a.offSample)
         }
     }
 

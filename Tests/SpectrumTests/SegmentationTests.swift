@@ -113,7 +113,7 @@ struct SegmentationTests {
         #expect(abs(mean - 1) < 0.05 && ratios.allSatisfy { abs($0 - 1) < 0.1 }, "\(ratios)")
     }
 
-    @Test("A tone burst's envelope starts and ends within two filter lengths of the truth", arguments: [20.0, 30.0])
+    @Test("A tone burst's envelope starts within two filter lengths of the truth and ends within half of one", arguments: [20.0, 30.0])
     func envelopeEdges(snr: Double) throws {
         // A 3 kHz-wide band at 1 MS/s: L = 173 samples. Noise -60 dBFS over 1 MHz.
         let sampleRate = 1e6, width = 3000.0
@@ -133,6 +133,10 @@ struct SegmentationTests {
         let run = try #require(envelope.runs.first)
         #expect(abs(run.start - 12_300) <= Int64(2 * envelope.length), "start \(run.start)")
         #expect(abs(run.end - 31_100) <= Int64(2 * envelope.length), "end \(run.end)")
+        // The end is placed as the start is (where the envelope falls through a quarter of the
+        // plateau), not where it reaches the noise, up to the filter's reach later.
+        #expect(abs(run.end - 31_100) <= Int64(envelope.length / 2), "end \(run.end) (L = \(envelope.length))")
+        #expect(run.offSample > run.end, "off \(run.offSample)")
         // Its level over the noise is the SNR in the filter's noise bandwidth, within 3 dB.
         #expect(abs(decibels(run.level) - decibels(power / envelope.noiseLevel)) < 3, "level \(decibels(run.level)) dB")
     }
