@@ -268,9 +268,11 @@ public final class BandEnvelope {
 
     /// A gap's mean envelope over the reference when it is above the noise beyond chance: over
     /// the Gamma quantile (at `gapPfa`) of a mean of as many envelope values under noise alone.
+    /// The degrees of freedom are capped at 1000 (quantile 1.10): a longer gap is held to that,
+    /// and the quantile's series stays short (it grows with the shape).
     private func occupied(mean: Double, samples: Int) -> Double? {
         guard samples > 0 else { return nil }
-        let level = mean / reference, dof = Self.meanDof(block: samples, correlationSquares: correlationSquares)
+        let level = mean / reference, dof = min(1000, Self.meanDof(block: samples, correlationSquares: correlationSquares))
         return level >= GammaFunctions.inverseQ(dof, Self.gapPfa) / dof ? level : nil
     }
 
