@@ -271,8 +271,10 @@ public final class BandEnvelope {
     /// The degrees of freedom are capped at 1000 (quantile 1.10): a longer gap is held to that,
     /// and the quantile's series stays short (it grows with the shape).
     private func occupied(mean: Double, samples: Int) -> Double? {
-        guard samples > 0 else { return nil }
-        let level = mean / reference, dof = min(1000, Self.meanDof(block: samples, correlationSquares: correlationSquares))
+        let level = mean / reference
+        // The quantile is above the mean for any shape: a gap at or under the noise is quiet.
+        guard samples > 0, level > 1 else { return nil }
+        let dof = min(1000, Self.meanDof(block: samples, correlationSquares: correlationSquares))
         return level >= GammaFunctions.inverseQ(dof, Self.gapPfa) / dof ? level : nil
     }
 

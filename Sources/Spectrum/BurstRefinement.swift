@@ -102,8 +102,7 @@ enum BurstRefinement {
         // bands): packets at the same time whose own spectra overlap are one.
         joinSeenTwice(&emissions, &packets)
         // A packet that is a stronger packet's splatter goes, with its entry in `packets`.
-        let measured = emissions
-        let longest = measured.map { $0.endSample - $0.startSample }.max() ?? 0
+        let measured = emissions, longest = longestSpan(measured)
         let splatter = measured.indices.filter { isSplatter(measured[$0], of: measured, longest: longest) }
         for n in splatter.reversed() {
             emissions.remove(at: n)
@@ -131,8 +130,7 @@ enum BurstRefinement {
         }
         // Emissions kept from the spectra come after, each its own transmission; but not one
         // that is a confirmed packet's splatter.
-        let packetsFound = emissions
-        let longestFound = packetsFound.map { $0.endSample - $0.startSample }.max() ?? 0
+        let packetsFound = emissions, longestFound = longestSpan(packetsFound)
         for var e in kept where !isSplatter(e, of: packetsFound, longest: longestFound) {
             e.transmission = transmissions.count
             transmissions.append(Transmission(startSample: e.startSample, endSample: e.endSample, packets: [emissions.count],
@@ -180,6 +178,11 @@ enum BurstRefinement {
     /// at 20 dB had the first sidelobes of its rectangular keying (1.5 symbol rates out,
     /// 13-20 dB down) reported as a fourth and fifth emission beside its three repeats.
     static let splatterMarginDB = 10.0
+
+    /// The longest span among `emissions` (0 for none): how far back an overlap can start.
+    private static func longestSpan(_ emissions: [Emission]) -> Int64 {
+        emissions.map { $0.endSample - $0.startSample }.max() ?? 0
+    }
 
     /// - Parameter packets: sorted by start; `longest` is the longest packet's span, so only
     ///   the packets starting after `e.startSample − longest` can overlap `e` (a binary search,

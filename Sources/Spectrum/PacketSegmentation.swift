@@ -59,7 +59,11 @@ public struct PacketRule: Sendable, Equatable {
 
     /// The smallest gap between packets that this rule sees in `runs` (nil: all gaps bridged).
     public func packetGap(_ runs: [OnRun], bridgeSamples: Int64) -> Int64? {
-        let all = gaps(runs)
+        packetGap(runs, gaps: gaps(runs), bridgeSamples: bridgeSamples)
+    }
+
+    /// `packetGap` with the runs' gaps (`gaps(_:)`) already known.
+    private func packetGap(_ runs: [OnRun], gaps all: [Int64], bridgeSamples: Int64) -> Int64? {
         let gaps = all.filter { $0 >= bridgeSamples }.sorted()
         guard !gaps.isEmpty else { return nil }
         // Dips bridged by the filter's resolution are keying too (a packet keyed faster than the
@@ -80,8 +84,8 @@ public struct PacketRule: Sendable, Equatable {
     /// The packets of one band's on-runs (sorted by start).
     public func packets(_ runs: [OnRun], bridgeSamples: Int64) -> [Packet] {
         guard let first = runs.first else { return [] }
-        let split = packetGap(runs, bridgeSamples: bridgeSamples) ?? .max
         let gaps = gaps(runs)
+        let split = packetGap(runs, gaps: gaps, bridgeSamples: bridgeSamples) ?? .max
         var packets: [Packet] = []
         var current = Packet(start: first.start, end: first.end, pulses: 1, level: first.level)
         var longest = first.length
