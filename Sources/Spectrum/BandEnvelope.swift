@@ -65,8 +65,6 @@ public final class BandEnvelope {
     /// The window's ends are both inside the emission when the quieter is this many times the
     /// whole window's reference or more.
     public static let contaminatedEnds = 2.0
-    /// Two ends of a window whose references are within this factor are both noise.
-    public static let endsAgreement = 3.0
     /// A run's mean level must reach this fraction of the on-threshold.
     public static let minimumRunLevel = 0.5
 
@@ -85,6 +83,8 @@ public final class BandEnvelope {
     private var runsInWindow = 0
     /// The gap's mean when the current run opened, if it is above the noise.
     private var occupiedBeforeCurrent: Double?
+    /// The noise blocks this band's earlier windows measured.
+    private var noisePool: NoisePool
     /// The filter's squared autocorrelation (the envelope's noise statistics).
     private let correlationSquares: [Double]
     /// False-alarm probability of the test that a gap's mean envelope is above the noise.
@@ -154,6 +154,7 @@ public final class BandEnvelope {
         self.correlationSquares = correlationSquares
         let dof = Self.meanDof(block: smoothing, correlationSquares: correlationSquares)
         blockDof = Self.meanDof(block: Self.referenceBlock(length: l), correlationSquares: correlationSquares)
+        noisePool = NoisePool(blockDof: blockDof)
         onFactor = max(2, GammaFunctions.inverseQ(dof, samplePfa) / dof)
         offFactor = min(1.25, onFactor / 2)
         minimumRun = Int64(max(4, l))
@@ -319,24 +320,11 @@ public final class BandEnvelope {
         }
         // What the band holds before the emission (and after it, for a window held whole) is
         // its noise, whatever the background says: a band busy most of the time has a
-        // background above its noise. Each end counts by the median of its block means. Ends
-        // that agree (within `endsAgreement`) are one sample of the noise: the median of their
-        // blocks together. Otherwise the quieter end counts (the other holds the emission, which
-        // started before the window or ran past it). Taking the quieter of two agreeing ends
-        // biased the reference low: a block of 4L has about 3.4 degrees of freedom, an end of
-        // seven blocks strays by ±1.5 dB, and a reference 3 dB low let noise in a 5 ms gap
-        // between 30 dB packets pass for pulses and join the packets.
-        func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.sorted()[values.count / 2] }
+        // background above its noise. How the ends' blocks become the reference, with the
+        // band's earlier windows' (`NoisePool.reading`).
         let headBlocks = blockMeans(pending.prefix(referenceSamples))
         let tailBlocks = holdingWindow && pending.count >= 2 * referenceSamples ? blockMeans(pending.suffix(referenceSamples)) : []
-        // The median of block means, over the median of a block mean under noise alone (Gamma,
-        // `blockDof`): the noise's mean. The median alone read it 10 % low (at 3.5 degrees of
-        // freedom), and the on-threshold with it: a 20 dB scene of short bursts gained a
-        // 14-sample burst of noise.
-        let medianRatio = GammaFunctions.inverseQ(blockDof, 0.5) / blockDof
-        let head = median(headBlocks).map { $0 / medianRatio }, tail = median(tailBlocks).map { $0 / medianRatio }
-        var ends = [head, tail].compactMap { $0 }.min()
-        if let head, let tail, max(head, tail) <= Self.endsAgreement * min(head, tail) { ends = median(headBlocks + tailBlocks).map { $0 / medianRatio } }
+        let endsReading = noisePool.reading(head: headBlocks, tail: tailBlocks), ends = endsReading.noise
         // A window held whole is also read as a whole: the 20th percentile of its block means,
         // over the same quantile of a block mean under noise alone (Gamma, `blockDof`). The ends
         // can both fall inside the emission, when the spectra placed a weak one late and ended it
@@ -356,6 +344,9 @@ public final class BandEnvelope {
             reference = whole
         } else if let ends {
             reference = ends
+            // Ends taken as the noise join the pool, agreeing or not, so that it follows a
+            // band whose noise changes (the median keeps an end inside an emission out).
+            noisePool.add(endsReading)
         }
         // Replayed from a buffer swapped out (not copied: a held window is up to 4 Mi values).
         var replay: [Float] = []
