@@ -16,13 +16,20 @@ public struct OnRun: Sendable, Equatable {
     /// strong run's envelope takes up to the filter's reach to get there. The packet rule
     /// measures gaps from here, so that a brief fade inside a carrier stays a dip.
     public var offSample: Int64
+    /// The first run of its window: the stretch before it, back to the last window, is one the
+    /// spectra saw nothing in and the envelope did not read. The gaps before such runs are the
+    /// spacing of what the spectra saw as separate emissions; `PacketRule` keeps the boundary
+    /// between its gap classes at or under their median.
+    public var opensWindow: Bool
 
-    public init(start: Int64, end: Int64, level: Double, occupiedBefore: Double? = nil, offSample: Int64? = nil) {
+    public init(start: Int64, end: Int64, level: Double, occupiedBefore: Double? = nil, offSample: Int64? = nil,
+                opensWindow: Bool = false) {
         self.start = start
         self.end = end
         self.level = level
         self.occupiedBefore = occupiedBefore
         self.offSample = max(end, offSample ?? end)
+        self.opensWindow = opensWindow
     }
 
     public var length: Int64 { end - start }
@@ -372,7 +379,7 @@ public final class BandEnvelope {
         }
         let start = min(placedStart(run.start, level: level), end - 1)
         runs.append(OnRun(start: start, end: max(start + 1, placedEnd(end, level: min(level, run.top))), level: level / reference,
-                          occupiedBefore: occupiedBeforeCurrent, offSample: end))
+                          occupiedBefore: occupiedBeforeCurrent, offSample: end, opensWindow: runsInWindow == 0))
         gapSum = 0
         gapCount = 0
         runsInWindow += 1

@@ -33,7 +33,7 @@ enum BurstRefinement {
         var lowHz: Double
         var highHz: Double
         var members: [Int]
-        /// The band filter's width: the channel's, or its members' 20 dB width if wider.
+        /// The band filter's width: the channel's, or its members' 20 dB width (upper quartile) if wider.
         var filterWidth = 0.0
         var windows: [Range<Int64>] = []
         var envelope: BandEnvelope?
@@ -290,10 +290,16 @@ enum BurstRefinement {
                 channels[c].lowHz = min(channels[c].lowHz, low)
                 channels[c].highHz = max(channels[c].highHz, high)
                 channels[c].members.append(n)
-                channels[c].filterWidth = max(channels[c].filterWidth, e.band20Width ?? 0)
             } else {
-                channels.append(Channel(lowHz: low, highHz: high, members: [n], filterWidth: e.band20Width ?? 0))
+                channels.append(Channel(lowHz: low, highHz: high, members: [n]))
             }
+        }
+        // The members' 20 dB widths at their upper quartile (the widest of up to three): a
+        // member whose band took in a stray subband hit (a weak packet's first spectrum) gave
+        // the filter of all 40 packets of its channel a width of 40-62 kHz for a 4 kHz band.
+        for c in channels.indices {
+            let widths = channels[c].members.map { coarse[$0].band20Width ?? 0 }.sorted()
+            channels[c].filterWidth = widths[widths.count * 3 / 4]
         }
         // The filter passes at least three bins.
         for c in channels.indices where channels[c].highHz - channels[c].lowHz < 3 * slack / 2 {

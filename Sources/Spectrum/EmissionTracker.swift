@@ -388,36 +388,62 @@ public final class EmissionTracker {
             noise += floor[k]
         }
         let (firstOn, lastOn) = segmentsOn(run, spectrum)
+        // The short-burst test's band is a whole subband (64 bins); bins that crossed alone say
+        // where a weak keyed packet is. Where both saw it and the subband's excess lies in the
+        // bins' bands (`explained`), the bins give the band and the subband hits only their
+        // times. Merged, a 4 kHz OOK packet's subband hit (its first spectrum, or one where no
+        // bin of it crossed) gave it a 20 dB width of 40-62 kHz, and the channel's filter that
+        // width: its packets came out as 30-100-sample blips. A short wideband burst's excess
+        // lies outside the few bins of it that crossed: its subbands stay its band.
+        let binTouching = touching.filter { !active[$0].wideband }
+        let binBands = binTouching.map { active[$0].low...active[$0].high }
+        if wideband, !binTouching.isEmpty,
+           explained(run, excess: { Double(mean[$0]) - floor[$0] }, spectra: 1, averages: spectrum.averages, by: binBands) {
+            for index in touching {
+                active[index].lastSeen = spectrumIndex
+                if let lastOn { active[index].lastOnEnd = max(active[index].lastOnEnd, lastOn) }
+            }
+            return
+        }
+        let bandHolders = wideband ? touching : touching.filter { index in
+            let other = active[index]
+            return !other.wideband || !explained(other.low...other.high, excess: { other.binEnergy[$0] }, spectra: max(1, other.spectra),
+                                                 averages: spectrum.averages, by: binBands + [run])
+        }
         var merged: Active
-        if touching.isEmpty {
+        if bandHolders.isEmpty {
             let start = firstOn ?? spectrum.startSample
             merged = Active(low: run.lowerBound, high: run.upperBound, startSample: start,
                             startTime: spectrum.time.map { $0.advanced(bySamples: start - spectrum.startSample, sampleRate: spectrum.sampleRate) },
                             lastOnEnd: lastOn ?? spectrum.endSample, lastSeen: spectrumIndex,
                             binEnergy: [Double](repeating: 0, count: spectrum.binCount), wideband: wideband)
         } else {
-            merged = active[touching[0]]
-            for index in touching.dropFirst() {
+            merged = active[bandHolders[0]]
+            for index in bandHolders.dropFirst() {
                 let other = active[index]
                 merged.low = min(merged.low, other.low)
                 merged.high = max(merged.high, other.high)
-                if other.startSample < merged.startSample { merged.startSample = other.startSample; merged.startTime = other.startTime }
-                merged.lastOnEnd = max(merged.lastOnEnd, other.lastOnEnd)
                 for k in other.low...other.high { merged.binEnergy[k] += other.binEnergy[k] }
                 merged.signal += other.signal
                 merged.noise += other.noise
                 merged.spectra = max(merged.spectra, other.spectra)
                 merged.countedAt = max(merged.countedAt, other.countedAt)
                 merged.wideband = merged.wideband && other.wideband
-                merged.integrated = merged.integrated || other.integrated
             }
-            for index in touching.reversed() { active.remove(at: index) }
             merged.low = min(merged.low, run.lowerBound)
             merged.high = max(merged.high, run.upperBound)
             merged.wideband = merged.wideband && wideband
             if let lastOn { merged.lastOnEnd = max(merged.lastOnEnd, lastOn) }
             merged.lastSeen = spectrumIndex
         }
+        // Every emission touched lends its times (a subband hit's start is a weak packet's).
+        for index in touching where index != bandHolders.first {
+            let other = active[index]
+            if other.startSample < merged.startSample { merged.startSample = other.startSample; merged.startTime = other.startTime }
+            merged.lastOnEnd = max(merged.lastOnEnd, other.lastOnEnd)
+            merged.integrated = merged.integrated || other.integrated
+        }
+        for index in touching.reversed() { active.remove(at: index) }
         merged.signal += signal
         merged.noise += noise
         for k in run { merged.binEnergy[k] += Double(mean[k]) - floor[k] }
@@ -426,6 +452,29 @@ public final class EmissionTracker {
             merged.countedAt = spectrumIndex
         }
         active.append(merged)
+    }
+
+    /// Whether excess seen by the short-burst test over `range` (per bin, summed over `spectra`
+    /// spectra) is the emissions of `bands` (seen bin by bin): its excess outside them (and the
+    /// `gapBins` beside them) is no more than inside, or within three standard deviations of
+    /// the noise there (a bin of a mean of K segments of noise has the standard deviation of its
+    /// floor over √K; summed over S spectra, √S times that). A 2000 Bd OOK packet's keying
+    /// sidebands put a third of its power outside the bins that crossed. A burst of its own,
+    /// wider than them, has most of its excess outside (a short wideband burst beside the
+    /// last one's bins).
+    private func explained(_ range: ClosedRange<Int>, excess: (Int) -> Double, spectra: Int, averages: Int,
+                           by bands: [ClosedRange<Int>]) -> Bool {
+        let floor = background.perBin, gap = configuration.gapBins
+        var inside = 0.0, outside = 0.0, variance = 0.0
+        for k in range {
+            if bands.contains(where: { $0.lowerBound - gap <= k && k <= $0.upperBound + gap }) {
+                inside += excess(k)
+            } else {
+                outside += excess(k)
+                variance += floor[k] * floor[k]
+            }
+        }
+        return outside <= max(inside, 3 * (variance * Double(spectra) / Double(averages)).squareRoot())
     }
 
     /// Where, within `spectrum`, the band `run` switches on and off, from its segments' band

@@ -18,6 +18,8 @@ import Foundation
 /// 3. with no such split, the gaps are all of one class: inside a packet when they are no
 ///    longer than `trainRatio` × the median on-run (keying), otherwise between packets (a
 ///    train of separate bursts, or packets of continuous modulation such as FSK).
+/// The boundary of step 2 lies at or under the median gap before a run that opens a window
+/// (`OnRun.opensWindow`).
 /// Packets whose gap is at most `transmissionGapSamples` form one transmission (repeats).
 public struct PacketRule: Sendable, Equatable {
     public var classRatio: Double
@@ -62,8 +64,16 @@ public struct PacketRule: Sendable, Equatable {
         packetGap(runs, gaps: gaps(runs), bridgeSamples: bridgeSamples)
     }
 
-    /// `packetGap` with the runs' gaps (`gaps(_:)`) already known.
+    /// `packetGap` with the runs' gaps (`gaps(_:)`) already known. The boundary between the
+    /// classes lies at or under the median of the gaps before a run that opens a window (the
+    /// spacing of what the spectra saw as separate emissions): a gap far longer than most gaps
+    /// between packets is still one (packets the envelope did not confirm lie in it). With the
+    /// top-most boundary anywhere, one gap of 222 k samples over others of 50-60 k made it, and
+    /// five weak OOK packets 50 ms apart came out as one. (Splitting at every window's first
+    /// run instead split a 10 dB packet whose spectra saw it as two pieces 10 ms apart.)
     private func packetGap(_ runs: [OnRun], gaps all: [Int64], bridgeSamples: Int64) -> Int64? {
+        let betweenWindows = zip(all, runs.dropFirst()).filter { $0.1.opensWindow }.map(\.0).sorted()
+        let ceiling = betweenWindows.isEmpty ? Double.infinity : Double(betweenWindows[betweenWindows.count / 2])
         let gaps = all.filter { $0 >= bridgeSamples }.sorted()
         guard !gaps.isEmpty else { return nil }
         // Dips bridged by the filter's resolution are keying too (a packet keyed faster than the
@@ -71,9 +81,11 @@ public struct PacketRule: Sendable, Equatable {
         let dips = all.count - gaps.count
         // The top-most class boundary: gaps above it separate packets.
         for i in stride(from: gaps.count - 1, through: 1, by: -1) where Double(gaps[i]) >= classRatio * Double(max(1, gaps[i - 1])) {
+            let boundary = (Double(gaps[i - 1]) * Double(gaps[i])).squareRoot().rounded(.up)
+            guard boundary <= ceiling else { continue }
             // Too few short gaps to be keying: every gap separates packets.
             if i + dips < minimumIntraGaps { return gaps[0] }
-            return Int64((Double(gaps[i - 1]) * Double(gaps[i])).squareRoot().rounded(.up))
+            return Int64(boundary)
         }
         let pulses = runs.map(\.length).sorted()
         let medianPulse = pulses[pulses.count / 2], medianGap = gaps[gaps.count / 2]

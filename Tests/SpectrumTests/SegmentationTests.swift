@@ -29,6 +29,28 @@ struct SegmentationTests {
         #expect(packets.allSatisfy { $0.pulses == 20 })
     }
 
+    @Test("Packets in windows of their own: one long gap between windows does not set the class boundary; each window's packet stays whole")
+    func packetsInWindows() {
+        // Five windows, one weak keyed packet each: gaps of 700-1200 samples and one dropout of
+        // 15 600 inside, 50-60 k between windows, and 222 k where two packets went unconfirmed.
+        // The boundary stays under the median gap between windows (60 k); anywhere, the top-most
+        // was 60 k → 222 k, and four packets were one.
+        let packet: [(Int64, Int64)] = [(500, 700), (1000, 1200), (500, 15_600), (1000, 800), (500, 0)]
+        var all: [OnRun] = []
+        var t: Int64 = 1000
+        for between in [50_000, 60_000, 222_000, 55_000, 0] as [Int64] {
+            for (n, run) in runs(packet, start: t).enumerated() {
+                var r = run
+                r.opensWindow = n == 0
+                all.append(r)
+            }
+            t = all.last!.end + between
+        }
+        let packets = PacketRule().packets(all, bridgeSamples: 10)
+        #expect(packets.count == 5, "\(packets.map { ($0.start, $0.end) })")
+        #expect(packets.allSatisfy { $0.pulses == packet.count })
+    }
+
     @Test("One keyed packet, no repeats: every gap is keying → one packet")
     func singleKeyedPacket() {
         let pattern: [(Int64, Int64)] = (0..<30).map { n in n % 2 == 0 ? (100, 200) : (200, 100) }
