@@ -3,7 +3,7 @@ import Signal
 
 /// The synthetic scenes detect is graded on besides real recordings, each with its truth:
 /// OOK and FSK packets repeated at gaps from 0.2 to 50 ms, short wideband bursts of 32 to 256
-/// samples, and a long carrier, each at in-band SNRs from 3 to 30 dB.
+/// samples, a long carrier, and a train of 20 OOK packets, each at in-band SNRs from 3 to 30 dB.
 ///
 /// SNR is in-band: the emitter's power over the noise in its true −10 dB band. Where a gap
 /// between repeats must stay distinguishable from the keying inside a packet (no detector can
@@ -40,6 +40,7 @@ public enum SyntheticCatalogue {
             }
             cases.append(shortBursts(snr: snr, seed: seed &+ 100))
             cases.append(longCarrier(snr: snr, seed: seed &+ 200))
+            cases.append(ookTrain(snr: snr, seed: seed &+ 300))
         }
         return cases
     }
@@ -48,9 +49,10 @@ public enum SyntheticCatalogue {
         noiseDBFS + snr + 10 * log10(bandwidth / sampleRate)
     }
 
-    static func keyed(_ kind: SyntheticScene.Emitter.Kind, gap: Double, symbolRate: Double, snr: Double, seed: UInt64) -> Case {
+    static func keyed(_ kind: SyntheticScene.Emitter.Kind, gap: Double, symbolRate: Double, snr: Double, seed: UInt64,
+                      repeats: Int = 3) -> Case {
         let sampleRate = 1_000_000.0
-        let bits = 24, repeats = 3
+        let bits = 24
         let deviation = max(10_000, 2 * symbolRate)
         let unit = 1 / symbolRate
         let packet = kind == .ook ? Double(3 * bits - 1) * unit : Double(bits) * unit
@@ -82,6 +84,15 @@ public enum SyntheticCatalogue {
         }
         let scene = SyntheticScene(sampleRate: sampleRate, durationS: t + 0.002, seed: seed, noiseDbfs: noiseDBFS, emitters: emitters)
         return Case(name: String(format: "short-bursts-snr%.0f", snr), scene: scene, snrDB: snr)
+    }
+
+    /// A sensor repeating its packet: 20 OOK packets of 2000 Bd, 50 ms apart (1.67 s). A
+    /// channel with many windows, where one stray member or one long gap between windows used
+    /// to decide for all of them (docs/spectrum.md, "Packets and transmissions").
+    static func ookTrain(snr: Double, seed: UInt64) -> Case {
+        var item = keyed(.ook, gap: 0.05, symbolRate: 2000, snr: snr, seed: seed, repeats: 20)
+        item.name = String(format: "ook-train20-snr%.0f", snr)
+        return item
     }
 
     /// A 100 kHz carrier on for 60 % of the recording.

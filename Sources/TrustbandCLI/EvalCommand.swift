@@ -58,7 +58,7 @@ struct EvalDetectCommand: ParsableCommand {
 struct EvalSynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
-        abstract: "Write the synthetic scenes (OOK, FSK, short bursts, a long carrier at SNR 3-30 dB) as SigMF recordings with manifest.json.")
+        abstract: "Write the synthetic scenes (OOK, FSK, short bursts, a long carrier, a train of 20 OOK packets at SNR 3-30 dB) as SigMF recordings with manifest.json.")
 
     @Option(help: "Folder to write into (created).")
     var out: String
