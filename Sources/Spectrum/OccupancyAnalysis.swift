@@ -115,7 +115,7 @@ public enum OccupancyAnalysis {
             pfa: configuration.pfa, cells: threshold.cells,
             effectiveAverages: DetectionThreshold.effectiveAverages(window: Window(welch.window, length: welch.fftSize), hop: welch.hop,
                                                                     averages: welch.averages * integrated)) : nil
-        let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: welch.fftSize,
+        let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: welch.fftSize, window: welch.window,
                                       configuration: configuration.segmentation, integrationThreshold: integrationThreshold)
         var emissions: [Emission] = []
         var ignored: Int64 = 0

@@ -61,6 +61,28 @@ public struct Window: Sendable, Equatable {
     /// Equivalent noise bandwidth in bins: N Σw² / (Σw)² (1.5 for Hann).
     public var equivalentNoiseBandwidthBins: Double { Double(length) * sumOfSquares / (sum * sum) }
 
+    /// Degrees of freedom (the Gamma shape with the same mean and variance) of the power summed
+    /// over `g` adjacent bins of one windowed segment of white noise. The window is a
+    /// convolution of the bins (`FrequencyDomainWindow`: taps c), so neighbouring bins are
+    /// correlated, ρ(a) = Σ c_j c_{j+a} / Σ c_j², and their powers by ρ(a)²:
+    /// g² / Σ_{|a|<g} (g − |a|) ρ(a)². For Hann (ρ = −2/3, 1/6) one bin is 1, and a wide band
+    /// of g bins g/1.94 (18g/35), not g/1.5 (the noise bandwidth).
+    public func degreesOfFreedom(adjacentBins g: Int) -> Double {
+        let a = kind.cosineCoefficients
+        // Taps c_{-r} … c_r: c_0 = a_0, c_{±k} = (−1)^k a_k / 2.
+        let reach = a.count - 1
+        let taps = (-reach...reach).map { j -> Double in j == 0 ? a[0] : (abs(j) % 2 == 0 ? 1 : -1) * a[abs(j)] / 2 }
+        let energy = taps.reduce(0) { $0 + $1 * $1 }
+        var variance = 0.0
+        for lag in 0..<min(g, taps.count) {
+            var r = 0.0
+            for j in 0..<(taps.count - lag) { r += taps[j] * taps[j + lag] }
+            let rho = r / energy
+            variance += Double(lag == 0 ? 1 : 2) * Double(g - lag) * rho * rho
+        }
+        return Double(g) * Double(g) / variance
+    }
+
     /// Correlation of the windowed noise in two segments `lag` samples apart (Welch 1967):
     /// Σ w[n] w[n+lag] / Σ w². Zero once segments stop overlapping.
     public func overlapCorrelation(lag: Int) -> Double {

@@ -44,4 +44,40 @@ struct ThresholdTests {
         let k = DetectionThreshold.effectiveAverages(window: hann, hop: 512, averages: 8)
         #expect(k > 7.6 && k < 7.7)
     }
+
+    @Test("A band of adjacent bins of one windowed segment carries the degrees of freedom its bins' correlation leaves",
+          arguments: [WindowKind.hann, .rectangular, .blackmanHarris])
+    func bandDegreesOfFreedom(kind: WindowKind) throws {
+        let n = 1024, g = 64
+        let window = Window(kind, length: n)
+        // Closed forms: one bin is one exponential term; rectangular bins are independent;
+        // Hann's bins correlate by -2/3 and 1/6 (powers by 4/9 and 1/36), so two bins carry
+        // 4 / (2 + 2·4/9) and a wide band g²/(g + 2(g−1)·4/9 + 2(g−2)/36).
+        #expect(abs(window.degreesOfFreedom(adjacentBins: 1) - 1) < 1e-9)
+        if kind == .rectangular { #expect(abs(window.degreesOfFreedom(adjacentBins: g) - Double(g)) < 1e-9) }
+        if kind == .hann {
+            #expect(abs(window.degreesOfFreedom(adjacentBins: 2) - 4 / (2 + 8.0 / 9)) < 1e-9)
+            let wide = Double(g * g) / (Double(g) + 2 * Double(g - 1) * 4 / 9 + 2 * Double(g - 2) / 36)
+            #expect(abs(window.degreesOfFreedom(adjacentBins: g) - wide) < 1e-9)
+        }
+        // Against simulation: windowed segments of white noise, the power of bins 100-163
+        // summed; the Gamma shape is mean² / variance (3000 segments: ±5 %).
+        let plan = try FFTPlan(size: n, effort: .estimate)
+        var random = SeededRandom(seed: 31)
+        var sums: [Double] = []
+        for _ in 0..<3000 {
+            for t in 0..<n {
+                plan.input[2 * t] = Float(random.nextGaussian()) * window.coefficients[t]
+                plan.input[2 * t + 1] = Float(random.nextGaussian()) * window.coefficients[t]
+            }
+            plan.execute()
+            sums.append((100..<(100 + g)).reduce(0.0) { $0 + Double(plan.output[2 * $1] * plan.output[2 * $1] + plan.output[2 * $1 + 1] * plan.output[2 * $1 + 1]) })
+        }
+        let mean = sums.reduce(0, +) / Double(sums.count)
+        let variance = sums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(sums.count - 1)
+        let measured = mean * mean / variance, predicted = window.degreesOfFreedom(adjacentBins: g)
+        #expect(abs(measured / predicted - 1) < 0.08, "measured \(measured), predicted \(predicted)")
+        // The noise bandwidth's count (g/1.5 for Hann) is 20 % too many for Hann.
+        if kind == .hann { #expect(Double(g) / window.equivalentNoiseBandwidthBins > 1.15 * measured) }
+    }
 }
