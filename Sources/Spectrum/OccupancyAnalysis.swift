@@ -98,7 +98,8 @@ public enum OccupancyAnalysis {
             throw SpectrumError.invalidConfiguration(field: "--fft", problem: "the recording (\(samples) samples) is shorter than one spectrum (\(welch.spectrumSpan) samples)")
         }
         let background = model.background(persistentFactor: pow(10, configuration.persistentMarginDB / 10))
-        let threshold = try DetectionThreshold(pfa: configuration.pfa, cells: Double(model.spectra * welch.fftSize), effectiveAverages: k)
+        let threshold = try DetectionThreshold(pfa: configuration.pfa, cells: Double(model.spectra * welch.fftSize),
+                                               window: window, hop: welch.hop, averages: welch.averages)
         return LearnedBackground(welch: welch, sampleRate: rate, samples: samples, background: background, threshold: threshold)
     }
 
@@ -112,9 +113,8 @@ public enum OccupancyAnalysis {
         // whole-analysis false-alarm probability as the single spectra.
         let integrated = configuration.segmentation.integrationSpectra
         let integrationThreshold = integrated > 1 ? try DetectionThreshold(
-            pfa: configuration.pfa, cells: threshold.cells,
-            effectiveAverages: DetectionThreshold.effectiveAverages(window: Window(welch.window, length: welch.fftSize), hop: welch.hop,
-                                                                    averages: welch.averages * integrated)) : nil
+            pfa: configuration.pfa, cells: threshold.cells, window: Window(welch.window, length: welch.fftSize), hop: welch.hop,
+            averages: welch.averages * integrated) : nil
         let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: welch.fftSize, window: welch.window,
                                       configuration: configuration.segmentation, integrationThreshold: integrationThreshold)
         var emissions: [Emission] = []

@@ -80,4 +80,34 @@ struct ThresholdTests {
         // The noise bandwidth's count (g/1.5 for Hann) is 20 % too many for Hann.
         if kind == .hann { #expect(Double(g) / window.equivalentNoiseBandwidthBins > 1.15 * measured) }
     }
+
+    @Test("Overlapping segments: the threshold comes from the exact law of their mean, a weighted sum of exponentials")
+    func overlappingSegmentsTail() throws {
+        let hann = Window(.hann, length: 1024)
+        // Hann at 50 %: only neighbours overlap (ρ = 1/6), so the weights are the eigenvalues of
+        // a tridiagonal Toeplitz matrix, 1 + (1/3) cos(kπ/5).
+        let weights = DetectionThreshold.segmentWeights(window: hann, hop: 512, averages: 4)
+        for (k, w) in weights.enumerated() {
+            #expect(abs(w - (1 + 2 * hann.overlapCorrelation(lag: 512) * cos(Double(k + 1) * Double.pi / 5))) < 1e-9)
+        }
+        // Against the exact tail (partial fractions, distinct weights): P(S > x) =
+        // Σᵢ Πⱼ≠ᵢ λᵢ/(λᵢ − λⱼ) e^(−x/λᵢ). The saddlepoint is within 3 %.
+        func exact(_ x: Double) -> Double {
+            weights.indices.reduce(0) { total, i in
+                total + weights.indices.filter { $0 != i }.reduce(1.0) { $0 * weights[i] / (weights[i] - weights[$1]) } * exp(-x / weights[i])
+            }
+        }
+        for x in [15.0, 20, 25, 30] {
+            let approximate = DetectionThreshold.weightedExponentialsTail(x, weights: weights)
+            #expect(abs(approximate / exact(x) - 1) < 0.03, "x \(x): \(approximate) vs \(exact(x))")
+        }
+        // The threshold meets the cell pfa under the exact law; the moment-matched Gamma's does not.
+        let threshold = try DetectionThreshold(pfa: 1e-3, cells: 1e5, window: hann, hop: 512, averages: 4)
+        #expect(abs(exact(4 * threshold.factor) / threshold.cellPfa - 1) < 0.03)
+        let gamma = try DetectionThreshold(pfa: 1e-3, cells: 1e5, effectiveAverages: threshold.effectiveAverages)
+        #expect(exact(4 * gamma.factor) > 2 * gamma.cellPfa)
+        // Segments that do not overlap: equal weights, the Gamma, exactly.
+        let apart = try DetectionThreshold(pfa: 1e-3, cells: 1e5, window: hann, hop: 1024, averages: 4)
+        #expect(abs(apart.factor - GammaFunctions.inverseQ(4, apart.cellPfa) / 4) < 1e-12)
+    }
 }
