@@ -47,10 +47,11 @@ public enum EvidenceVerifier {
         try welch.validate()
         let floor = pow(10, Double(record.noiseFloorMilliDBFS) / 10_000)
         let background = Background(floor: floor, perBin: [Double](repeating: floor, count: welch.fftSize), spectra: 0)
-        let k = DetectionThreshold.effectiveAverages(window: Window(welch.window, length: welch.fftSize), hop: welch.hop, averages: welch.averages)
+        let window = Window(welch.window, length: welch.fftSize)
+        let k = DetectionThreshold.effectiveAverages(window: window, hop: welch.hop, averages: welch.averages)
         let spectraCount = max(1, Double(excerpt.sampleCount) / Double(welch.spectrumHop))
         let threshold = try DetectionThreshold(pfa: 1e-3, cells: spectraCount * Double(welch.fftSize),
-                                               window: Window(welch.window, length: welch.fftSize), hop: welch.hop, averages: welch.averages)
+                                               window: window, hop: welch.hop, averages: welch.averages)
         let meter = GrantMeter(grants: [grant], background: background, threshold: threshold,
                                offsetDB: Double(record.calibrationOffsetMilliDB) / 1000)
         let start = excerpt.metadata.captures.first?.datetime

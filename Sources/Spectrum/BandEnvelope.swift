@@ -303,13 +303,9 @@ public final class BandEnvelope {
     static func referenceBlock(length: Int) -> Int { max(16, 4 * length) }
 
     /// Degrees of freedom (the Gamma shape with the same mean and variance) of a mean of
-    /// `block` consecutive values of |y|² under noise: B² / Σ_{|a|<B} (B − |a|) r(a)².
+    /// `block` consecutive values of |y|² under noise (`GammaFunctions.shapeOfSum`).
     static func meanDof(block: Int, correlationSquares: [Double]) -> Double {
-        var variance = 0.0
-        for a in 0..<min(block, correlationSquares.count) {
-            variance += Double(a == 0 ? 1 : 2) * Double(block - a) * correlationSquares[a]
-        }
-        return Double(block) * Double(block) / variance
+        GammaFunctions.shapeOfSum(count: block, correlationSquares: correlationSquares)
     }
 
     /// The median of block means over the reference stretch (blocks of 4 filter lengths), then

@@ -112,12 +112,12 @@ public struct DetectionThreshold: Sendable, Equatable {
 
     /// The effective number of independent averages of a Welch estimate.
     public static func effectiveAverages(window: Window, hop: Int, averages: Int) -> Double {
-        var denominator = 1.0
-        for j in 1..<max(1, averages) {
+        let squares = (0..<max(1, averages)).map { j -> Double in
+            guard j > 0 else { return 1 }
             let rho = window.overlapCorrelation(lag: j * hop)
-            denominator += 2 * (1 - Double(j) / Double(averages)) * rho * rho
+            return rho * rho
         }
-        return Double(averages) / denominator
+        return GammaFunctions.shapeOfSum(count: max(1, averages), correlationSquares: squares)
     }
 
     /// The q-quantile of the noise-only statistic in units of σ² (e.g. its median for q = ½),

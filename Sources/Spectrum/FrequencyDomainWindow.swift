@@ -16,9 +16,7 @@ struct FrequencyDomainWindow: Sendable {
     /// - Parameter scale: what |X_w|² is multiplied by (1 / (N Σw²) gives power per bin).
     init(_ kind: WindowKind, scale: Double) {
         let root = scale.squareRoot()
-        taps = kind.cosineCoefficients.enumerated().map { k, a in
-            Float((k == 0 ? a : (k % 2 == 0 ? 1 : -1) * a / 2) * root)
-        }
+        taps = kind.binTaps.map { Float($0 * root) }
     }
 
     /// The window-weighted mean Σ w[n]x[n] / Σ w[n] of the segment whose transform is `bins`

@@ -17,6 +17,19 @@ public enum GammaFunctions {
         return x < a + 1 ? 1 - series(a, x) : continuedFraction(a, x)
     }
 
+    /// The Gamma shape (mean² / variance) of a sum of `count` consecutive unit exponential
+    /// terms whose pairs `a` apart have power correlation `correlationSquares[a]` (index 0 is 1;
+    /// lags past the end are uncorrelated): count² / Σ_{|a|<count} (count − |a|) r(a)².
+    /// A band envelope's block mean, a Welch mean of overlapping segments, a band of adjacent
+    /// windowed bins.
+    static func shapeOfSum(count: Int, correlationSquares: [Double]) -> Double {
+        var variance = 0.0
+        for a in 0..<min(count, correlationSquares.count) {
+            variance += Double(a == 0 ? 1 : 2) * Double(count - a) * correlationSquares[a]
+        }
+        return Double(count) * Double(count) / variance
+    }
+
     /// The x with Q(a, x) = tail (0 < tail < 1): bisection on a bracket, then Newton steps.
     public static func inverseQ(_ a: Double, _ tail: Double) -> Double {
         precondition(tail > 0 && tail < 1, "tail probability must be in (0, 1)")

@@ -19,6 +19,12 @@ public enum WindowKind: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The window as a convolution of the bins, c₀ … c_r (c₋ₖ = cₖ): c₀ = a₀,
+    /// cₖ = (−1)ᵏ aₖ / 2 (`FrequencyDomainWindow`).
+    var binTaps: [Double] {
+        cosineCoefficients.enumerated().map { k, a in k == 0 ? a : (k % 2 == 0 ? 1 : -1) * a / 2 }
+    }
+
     /// Parses a window name as scipy spells it (`hann`, `blackmanharris`, `flattop`, `boxcar`).
     public init(parsing name: String) throws(SpectrumError) {
         switch name.lowercased() {
@@ -68,19 +74,14 @@ public struct Window: Sendable, Equatable {
     /// g² / Σ_{|a|<g} (g − |a|) ρ(a)². For Hann (ρ = −2/3, 1/6) one bin is 1, and a wide band
     /// of g bins g/1.94 (18g/35), not g/1.5 (the noise bandwidth).
     public func degreesOfFreedom(adjacentBins g: Int) -> Double {
-        let a = kind.cosineCoefficients
-        // Taps c_{-r} … c_r: c_0 = a_0, c_{±k} = (−1)^k a_k / 2.
-        let reach = a.count - 1
-        let taps = (-reach...reach).map { j -> Double in j == 0 ? a[0] : (abs(j) % 2 == 0 ? 1 : -1) * a[abs(j)] / 2 }
+        let half = kind.binTaps, taps = half.dropFirst().reversed() + half
         let energy = taps.reduce(0) { $0 + $1 * $1 }
-        var variance = 0.0
-        for lag in 0..<min(g, taps.count) {
+        let squares = (0..<taps.count).map { lag -> Double in
             var r = 0.0
             for j in 0..<(taps.count - lag) { r += taps[j] * taps[j + lag] }
-            let rho = r / energy
-            variance += Double(lag == 0 ? 1 : 2) * Double(g - lag) * rho * rho
+            return (r / energy) * (r / energy)
         }
-        return Double(g) * Double(g) / variance
+        return GammaFunctions.shapeOfSum(count: g, correlationSquares: squares)
     }
 
     /// Correlation of the windowed noise in two segments `lag` samples apart (Welch 1967):
