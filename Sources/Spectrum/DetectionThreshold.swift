@@ -29,7 +29,7 @@ public struct DetectionThreshold: Sendable, Equatable {
     /// Lugannani-Rice saddlepoint (within 1.5 % of the exact tail for Hann at 50 %, K = 4).
     /// The moment-matched Gamma is light there: at a cell pfa of 1e-6, 1e-8 and 1e-9 the exact
     /// tail at its threshold is 1.7, 2.6 and 3.3 times the pfa, and 100 noise-only recordings
-    /// with `--pfa 0.01` gave 5 single-bin false emissions for an expected 1.
+    /// with `--pfa 0.01` gave 4 single-bin false emissions for an expected 1 (now 1).
     public init(pfa: Double, cells: Double, window: Window, hop: Int, averages: Int) throws(SpectrumError) {
         let weights = Self.segmentWeights(window: window, hop: hop, averages: averages)
         try self.init(pfa: pfa, cells: cells, effectiveAverages: Self.effectiveAverages(window: window, hop: hop, averages: averages),

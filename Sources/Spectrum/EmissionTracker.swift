@@ -463,8 +463,8 @@ public final class EmissionTracker {
     /// spectra) is the emissions of `bands` (seen bin by bin): its excess outside them (and the
     /// `gapBins` beside them) is no more than inside, or within three standard deviations of
     /// the noise there (a bin of a mean of K segments of noise has the standard deviation of its
-    /// floor over √K; summed over S spectra, √S times that). A 2000 Bd OOK packet's keying
-    /// sidebands put a third of its power outside the bins that crossed. A burst of its own,
+    /// floor over √K; summed over S spectra, √S times that). A weak keyed packet's sidebands
+    /// carry part of its power outside the few bins that crossed. A burst of its own,
     /// wider than them, has most of its excess outside (a short wideband burst beside the
     /// last one's bins).
     private func explained(_ range: ClosedRange<Int>, excess: (Int) -> Double, spectra: Int, averages: Int,
