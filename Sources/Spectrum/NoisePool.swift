@@ -37,8 +37,6 @@ struct NoisePool {
         medianRatio = GammaFunctions.inverseQ(blockDof, 0.5) / blockDof
     }
 
-    var count: Int { blocks.count }
-
     /// The pool's noise mean, once it holds `minimumBlocks`.
     var pooledNoise: Double? { blocks.count >= minimumBlocks ? noiseMean(blocks) : nil }
 
