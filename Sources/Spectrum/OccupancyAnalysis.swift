@@ -89,7 +89,6 @@ public enum OccupancyAnalysis {
         periodograms.overlap = 0
         let rate = source.stream.sampleRate
         let window = Window(welch.window, length: welch.fftSize)
-        let k = DetectionThreshold.effectiveAverages(window: window, hop: welch.hop, averages: welch.averages)
         let model = BackgroundModel(binCount: welch.fftSize, averages: welch.averages, effectiveAverages: Double(welch.averages),
                                     backgroundQuantile: configuration.backgroundQuantile)
         var samples: Int64 = 0
@@ -98,7 +97,11 @@ public enum OccupancyAnalysis {
             throw SpectrumError.invalidConfiguration(field: "--fft", problem: "the recording (\(samples) samples) is shorter than one spectrum (\(welch.spectrumSpan) samples)")
         }
         let background = model.background(persistentFactor: pow(10, configuration.persistentMarginDB / 10))
-        let threshold = try DetectionThreshold(pfa: configuration.pfa, cells: Double(model.spectra * welch.fftSize),
+        // The cells detection tests: the spectra it makes (overlapping segments, a spectrum every
+        // `spectrumHop`), not the learning pass's (half as many with 50 % overlap: counted so
+        // until 2026-12-06, every test ran at about twice the false-alarm probability asked).
+        let detectSpectra = max(1, (samples - Int64(welch.spectrumSpan)) / Int64(welch.spectrumHop) + 1)
+        let threshold = try DetectionThreshold(pfa: configuration.pfa, cells: Double(detectSpectra) * Double(welch.fftSize),
                                                window: window, hop: welch.hop, averages: welch.averages)
         return LearnedBackground(welch: welch, sampleRate: rate, samples: samples, background: background, threshold: threshold)
     }

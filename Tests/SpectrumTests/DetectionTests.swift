@@ -53,6 +53,41 @@ struct DetectionTests {
         #expect(falseEmissions <= 1)
     }
 
+    @Test("The threshold counts the cells detection tests: its overlapping spectra, not the learning pass's")
+    func cellsCounted() throws {
+        let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.1, seed: 3, noiseDbfs: -40)
+        let configuration = DetectionConfiguration()
+        let learned = try OccupancyAnalysis.learn(configuration, source: try SyntheticSource(scene: scene))
+        let welch = configuration.welch
+        #expect(learned.samples == 100_000)
+        // 100 000 samples: (100 000 − 2560) / 2048 + 1 = 48 spectra of 1024 bins, where the
+        // learning pass's non-overlapping averages of four make 24.
+        let spectra = (learned.samples - Int64(welch.spectrumSpan)) / Int64(welch.spectrumHop) + 1
+        #expect(spectra == 48)
+        #expect(learned.threshold.cells == Double(spectra * Int64(welch.fftSize)))
+    }
+
+    @Test("The short-burst test expects each subband's noise as measured: bins read noisily are not raised to the floor first")
+    func subbandNoiseUnraised() throws {
+        // A flat noise of 1 per bin, measured in each bin with a spread of ±30 % (a short
+        // recording's few spectra), the floor at the noise's own level.
+        var random = SeededRandom(seed: 11)
+        let levels = (0..<1024).map { _ in max(0.05, 1 + 0.3 * random.nextGaussian()) }
+        let background = Background(floor: 1, perBin: levels.map { max(1, $0) }, spectra: 6, levels: levels)
+        let threshold = try DetectionThreshold(pfa: 1e-3, cells: 24 * 1024, window: Window(.hann, length: 1024), hop: 512, averages: 4)
+        let tracker = EmissionTracker(background: background, threshold: threshold, fftSize: 1024)
+        let noise = tracker.subbandNoise
+        #expect(noise.count == 16)
+        for (g, value) in noise.enumerated() {
+            let measured = levels[(g * 64)..<((g + 1) * 64)].reduce(0, +)
+            #expect(abs(value - measured) < 1e-9 * measured)
+            #expect(abs(value / 64 - 1) < 0.12, "subband \(g): \(value / 64) × the noise")
+        }
+        // Raised to the floor bin by bin, the same estimates sum 12 % high (E max(1, 1 + 0.3z) = 1.12).
+        let raised = background.perBin[0..<1024].reduce(0, +) / 1024
+        #expect(raised > 1.09)
+    }
+
     @Test("Weak OOK packets that single spectra see in pieces stay whole with the long-integration test, not without it")
     func weakPacketsIntegrated() throws {
         // 2000 Bd OOK at 10 dB in-band SNR, 35 ms packets 50 ms apart: the carrier line stands
