@@ -184,7 +184,12 @@ public:
                 _pacePosition = 0;
                 _paceStart = std::chrono::steady_clock::now();
             } else {
-                std::this_thread::sleep_for(std::chrono::microseconds(std::min<long>(timeoutUs, 10000)));
+                // The recording has ended: said at once the first time (a reader that stops there
+                // waits for nothing), and after a wait when polled again, so that a reader that
+                // keeps polling does not spin.
+                if (_endReported)
+                    std::this_thread::sleep_for(std::chrono::microseconds(std::min<long>(timeoutUs, 10000)));
+                _endReported = true;
                 flags |= SOAPY_SDR_END_BURST;
                 return SOAPY_SDR_TIMEOUT;
             }
@@ -251,7 +256,7 @@ private:
     bool _gainStepped = false;
     std::string _key;
     std::FILE *_file = nullptr;
-    bool _realtime = false, _loop = false, _convert = false, _active = false, _agc = false;
+    bool _realtime = false, _loop = false, _convert = false, _active = false, _agc = false, _endReported = false;
     long long _startNs = 0;
     size_t _mtu = 8192;
     double _frequency = 0, _bandwidth = 0, _gain = 0;
