@@ -126,8 +126,9 @@ final class FrameMaker {
     private var index: Int64 = 0
 
     init(rate: Double) throws {
-        welch = try WelchEstimator(configuration: WelchConfiguration(fftSize: SpectrumMonitor.fftSize, overlap: 0.5, averages: SpectrumMonitor.averages,
-                                                                   statistics: false), sampleRate: rate)
+        var configuration = WelchConfiguration(fftSize: SpectrumMonitor.fftSize, overlap: 0.5, averages: SpectrumMonitor.averages, statistics: false)
+        configuration.segmentRows = false  // a frame shows the mean only
+        welch = try WelchEstimator(configuration: configuration, sampleRate: rate)
     }
 
     func add(_ samples: UnsafeBufferPointer<IQ>) {

@@ -45,18 +45,73 @@ static inline __attribute__((always_inline)) void windowed(const float *restrict
     }
 }
 
+// One instance per reach (0–4), so that the taps unroll.
+#define BY_REACH(KERNEL) do { \
+    switch (reach) { \
+    case 0: KERNEL(0); break; \
+    case 1: KERNEL(1); break; \
+    case 2: KERNEL(2); break; \
+    case 3: KERNEL(3); break; \
+    default: KERNEL(4); break; \
+    } \
+} while (0)
+
 #define WINDOWED(reach) (first ? windowed(bins, count, taps, reach, row, sum, 1) : windowed(bins, count, taps, reach, row, sum, 0))
 
 MULTIVERSION
 void trustband_windowed_power(const float *bins, int count, const float *taps, int reach,
                               float *row, float *sum, int first) {
-    switch (reach) {
-    case 0: WINDOWED(0); break;
-    case 1: WINDOWED(1); break;
-    case 2: WINDOWED(2); break;
-    case 3: WINDOWED(3); break;
-    default: WINDOWED(4); break;
+    BY_REACH(WINDOWED);
+}
+
+// Without rows, the squares of I and Q are summed apart (the pair is added once per spectrum,
+// `trustband_pair_sum`), so no lane crosses another: the neighbours X[k±j] are the vector of
+// sixteen floats at k shifted by 2j, taken from it and its two neighbours by one two-source
+// permute each, every float loaded once (unaligned loads at ±2j took a quarter longer). Whole
+// vectors are loaded either side, so 8 complex values each side of the bins must be readable.
+// The vector at x + k shifted by s floats, from it and the vector before (BEFORE) or after it.
+#define BEFORE(p, c, s) __builtin_shufflevector(p, c, 16 - s, 17 - s, 18 - s, 19 - s, 20 - s, 21 - s, 22 - s, 23 - s, \
+                                                24 - s, 25 - s, 26 - s, 27 - s, 28 - s, 29 - s, 30 - s, 31 - s)
+#define AFTER(c, n, s) __builtin_shufflevector(c, n, s, s + 1, s + 2, s + 3, s + 4, s + 5, s + 6, s + 7, s + 8, s + 9, \
+                                               s + 10, s + 11, s + 12, s + 13, s + 14, s + 15)
+
+static inline __attribute__((always_inline)) void squares(const float *restrict x, int count, const float *restrict taps,
+                                                          const int reach, float *restrict sum2, const int first) {
+    float c[5] = {0, 0, 0, 0, 0};
+    for (int j = 0; j <= reach; j++) c[j] = taps[j];
+    const int floats = 2 * count;
+    int k = 0;
+    if (floats >= 16) {
+        floats16 previous = LOAD(floats16, x - 16), current = LOAD(floats16, x);
+        for (; k + 16 <= floats; k += 16) {
+            floats16 next = LOAD(floats16, x + k + 16);
+            floats16 y = c[0] * current;
+            if (reach >= 1) y += c[1] * (BEFORE(previous, current, 2) + AFTER(current, next, 2));
+            if (reach >= 2) y += c[2] * (BEFORE(previous, current, 4) + AFTER(current, next, 4));
+            if (reach >= 3) y += c[3] * (BEFORE(previous, current, 6) + AFTER(current, next, 6));
+            if (reach >= 4) y += c[4] * (BEFORE(previous, current, 8) + AFTER(current, next, 8));
+            STORE(sum2 + k, first ? y * y : LOAD(floats16, sum2 + k) + y * y);
+            previous = current;
+            current = next;
+        }
     }
+    for (; k < floats; k++) {
+        float v = c[0] * x[k];
+        for (int j = 1; j <= reach; j++) v += c[j] * (x[k - 2 * j] + x[k + 2 * j]);
+        sum2[k] = first ? v * v : sum2[k] + v * v;
+    }
+}
+
+#define SQUARES(reach) (first ? squares(bins, count, taps, reach, sum2, 1) : squares(bins, count, taps, reach, sum2, 0))
+
+MULTIVERSION
+void trustband_windowed_squares(const float *bins, int count, const float *taps, int reach, float *sum2, int first) {
+    BY_REACH(SQUARES);
+}
+
+MULTIVERSION
+void trustband_pair_sum(const float *restrict sum2, int count, float *restrict out, float factor) {
+    for (int k = 0; k < count; k++) out[k] = (sum2[2 * k] + sum2[2 * k + 1]) * factor;
 }
 
 MULTIVERSION

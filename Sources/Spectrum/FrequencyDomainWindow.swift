@@ -51,4 +51,13 @@ struct FrequencyDomainWindow: Sendable {
             trustband_windowed_power(bins, Int32(count), c.baseAddress, Int32(reach), row, sum, first ? 1 : 0)
         }
     }
+
+    /// The squares of `count` windowed bins' real and imaginary parts, apart, into `sums`
+    /// (2 × count floats; stored when `first`, added otherwise). The 8 complex values either
+    /// side of the bins must be readable.
+    func squares(_ bins: UnsafePointer<Float>, count: Int, into sums: UnsafeMutablePointer<Float>, first: Bool) {
+        taps.withUnsafeBufferPointer { c in
+            trustband_windowed_squares(bins, Int32(count), c.baseAddress, Int32(reach), sums, first ? 1 : 0)
+        }
+    }
 }

@@ -16,7 +16,8 @@ public final class PowerSpectrum {
     public var maximum: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + binCount, count: binCount) }
     public var minimum: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + 2 * binCount, count: binCount) }
     public var median: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + 3 * binCount, count: binCount) }
-    /// The segments' own periodograms, `averages` rows of `binCount`, oldest first.
+    /// The segments' own periodograms, `averages` rows of `binCount`, oldest first (zeros when
+    /// the configuration keeps no rows: `WelchConfiguration.keepsRows`).
     public var segments: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: storage + 4 * binCount, count: averages * binCount) }
     /// Stream index of the first sample of the first segment, and one past the last sample.
     public internal(set) var startSample: Int64 = 0

@@ -19,9 +19,13 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
     /// turns it on; `psd` and `detect` measure what the radio delivered, DC included, and pay
     /// for none of it.
     public var removeDC = false
+    /// Keep each segment's periodogram (`PowerSpectrum.segments`): detect's burst timing and the
+    /// audit's impairment screen read them. Off (and `statistics` off), only the mean is made and
+    /// the pass after the FFT stores nothing per segment; `psd` needs no more.
+    public var segmentRows = true
 
     /// How it is written and read: the threads are how it runs here, not what it measures; DC
-    /// removal belongs to the audit, which sets it itself.
+    /// removal belongs to the audit, which sets it itself, and the rows to their readers.
     enum CodingKeys: String, CodingKey { case fftSize, window, overlap, averages, statistics }
 
     public init(fftSize: Int = 1024, window: WindowKind = .hann, overlap: Double = 0.5, averages: Int = 4, statistics: Bool = true) {
@@ -31,6 +35,9 @@ public struct WelchConfiguration: Sendable, Equatable, Codable {
         self.averages = averages
         self.statistics = statistics
     }
+
+    /// Whether each segment's periodogram is stored (for `segments`, or for the statistics).
+    public var keepsRows: Bool { segmentRows || statistics }
 
     /// Samples between the starts of consecutive segments.
     public var hop: Int { max(1, fftSize - Int((overlap * Double(fftSize)).rounded())) }

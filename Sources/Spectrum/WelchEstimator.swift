@@ -25,6 +25,9 @@ public final class WelchEstimator {
     private var stagingStart: Int64 = 0
     private var segmentsDone = 0
     private let sorter: SortingNetwork
+    /// Without rows: the running sums of each bin's squared real and imaginary parts, apart
+    /// (2 × size floats, 64-byte aligned), added into the mean once per spectrum.
+    private let squares: UnsafeMutablePointer<Float>?
     /// Shared by every spectrum this estimator finishes (one thread at a time uses an estimator).
     private let sortScratch: UnsafeMutablePointer<Float>
     private var timeAnchor: (time: Timestamp, index: Int64)?
@@ -42,18 +45,23 @@ public final class WelchEstimator {
         window = Window(configuration.window, length: size)
         // |X_w|² / (N Σw²): power per bin, so that white noise of power σ² reads σ²/N in each bin.
         windowing = FrequencyDomainWindow(configuration.window, scale: 1 / (Double(size) * window.sumOfSquares))
-        // Room either side of the bins for the window's reach (8 keeps the bins 64-byte aligned).
+        // Room either side of the bins for the window's reach, and for the whole vectors the
+        // row-less pass loads there (8 complex values; 8 also keeps the bins 64-byte aligned).
         plan = try FFTPlan(size: size, outputPadding: 8)
         spectrum = PowerSpectrum(binCount: size, sampleRate: sampleRate, averages: configuration.averages, segmentHop: hop)
         staging = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<IQ>.stride, alignment: 64)
             .bindMemory(to: IQ.self, capacity: size)
         sorter = SortingNetwork(count: configuration.averages)
         sortScratch = .allocate(capacity: configuration.averages * size)
+        squares = configuration.keepsRows ? nil
+            : UnsafeMutableRawPointer.allocate(byteCount: 2 * size * MemoryLayout<Float>.stride, alignment: 64)
+                .bindMemory(to: Float.self, capacity: 2 * size)
     }
 
     deinit {
         staging.deallocate()
         sortScratch.deallocate()
+        squares?.deallocate()
     }
 
     /// The instruction set the per-bin kernels run with on this CPU ("avx512f", "avx2", "baseline").
@@ -145,6 +153,11 @@ public final class WelchEstimator {
         windowing.wrap(bins, count: n)
         let first = r == 0
         if first { target.startSample = index }
+        if let squares {
+            windowing.squares(bins + 2 * (n - half), count: half, into: squares, first: first)
+            windowing.squares(bins, count: n - half, into: squares + 2 * half, first: first)
+            return
+        }
         let row = target.segmentStorage(r), sum = target.meanStorage
         // fftshift: row[k] holds bin (k − N/2) mod N, so that frequencies ascend.
         windowing.power(bins + 2 * (n - half), count: half, into: row, sum: sum, first: first)
@@ -185,7 +198,11 @@ public final class WelchEstimator {
             $0.time.advanced(bySamples: spectrum.startSample - $0.index, sampleRate: spectrum.sampleRate)
         }
         let mean = spectrum.meanStorage
-        trustband_scale(mean, Int32(n), 1 / Float(k))
+        if let squares {
+            trustband_pair_sum(squares, Int32(n), mean, 1 / Float(k))
+        } else {
+            trustband_scale(mean, Int32(n), 1 / Float(k))
+        }
         guard configuration.statistics else { return }
         let median = spectrum.medianStorage
         if k <= 2 {

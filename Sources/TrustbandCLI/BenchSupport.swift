@@ -16,18 +16,52 @@ enum Timing {
     /// Runs `body` `repeats` times; returns the best and median durations in nanoseconds.
     /// On a terminal, the repetitions done are shown between runs (never inside a timed one).
     static func measure(repeats: Int, _ body: () throws -> Void) rethrows -> (best: Int64, median: Int64) {
-        let clock = SystemPacingClock()
         let progress = TerminalProgress(enabled: true)
         var times: [Int64] = []
         for n in 0..<max(1, repeats) {
-            let start = clock.now()
-            try body()
-            times.append(clock.now() - start)
+            times.append(try once(body))
             progress.update(done: n + 1, of: max(1, repeats), unit: "runs", label: "timing")
         }
         progress.finish()
-        times.sort()
-        return (times[0], times[times.count / 2])
+        return bestAndMedian(times)
+    }
+
+    /// The shortest and the median of `times` (at least one).
+    static func bestAndMedian(_ times: [Int64]) -> (best: Int64, median: Int64) {
+        let sorted = times.sorted()
+        return (sorted[0], sorted[sorted.count / 2])
+    }
+
+    /// The duration of one run of `body`, in nanoseconds.
+    static func once(_ body: () throws -> Void) rethrows -> Int64 {
+        let clock = SystemPacingClock()
+        let start = clock.now()
+        try body()
+        return clock.now() - start
+    }
+
+    /// Runs each of `bodies` once per round, `repeats` rounds, so that every one sees the
+    /// machine as it was in each round (its speed moves between runs here); returns, for each,
+    /// the best and median durations in nanoseconds and its duration in every round.
+    static func interleaved(repeats: Int, _ bodies: [() throws -> Void]) throws -> [(best: Int64, median: Int64, rounds: [Int64])] {
+        let progress = TerminalProgress(enabled: true)
+        let rounds = max(1, repeats)
+        var times = [[Int64]](repeating: [], count: bodies.count)
+        for n in 0..<rounds {
+            for (index, body) in bodies.enumerated() { times[index].append(try once(body)) }
+            progress.update(done: n + 1, of: rounds, unit: "rounds", label: "timing")
+        }
+        progress.finish()
+        return times.map { rounds in
+            let summary = bestAndMedian(rounds)
+            return (summary.best, summary.median, rounds)
+        }
+    }
+
+    /// The median over rounds of `numerator`'s time over `denominator`'s in the same round.
+    static func medianRatio(_ numerator: [Int64], _ denominator: [Int64]) -> Double {
+        let ratios = zip(numerator, denominator).map { Double($0) / Double($1) }.sorted()
+        return ratios.isEmpty ? .nan : ratios[ratios.count / 2]
     }
 }
 

@@ -48,14 +48,17 @@ struct PSDBench: ParsableCommand {
 
             say("Welch PSD, \(samples) cf32 samples (\((samples * 8) >> 20) MiB), \(fft)-point Hann, 50 % overlap, \(averages) averages, "
                 + "single thread; FFTW \(FFTPlan.libraryVersion), kernels \(WelchEstimator.kernelInstructionSet)")
+            // The mean only, as scipy makes (no per-segment rows), or with the statistics.
             let welch = { (statistics: Bool) in
-                WelchConfiguration(fftSize: fft, window: .hann, overlap: 0.5, averages: averages, statistics: statistics)
+                var configuration = WelchConfiguration(fftSize: fft, window: .hann, overlap: 0.5, averages: averages, statistics: statistics)
+                configuration.segmentRows = false
+                return configuration
             }
             // Only the estimator (and, streamed, the file reads) is timed; the result is checked in a run of its own.
-            func streamed(_ statistics: Bool) throws -> (best: Int64, median: Int64) {
+            func streamed(_ statistics: Bool) throws -> () throws -> Void {
                 let estimator = try WelchEstimator(configuration: welch(statistics), sampleRate: 1e6)
                 let buffer = IQBuffer(capacity: 1 << 16)
-                return try Timing.measure(repeats: options.repeats) {
+                return {
                     estimator.reset()
                     let source = try RecordingSource(recording: recording)
                     while let info = try source.read(into: buffer) {
@@ -65,15 +68,15 @@ struct PSDBench: ParsableCommand {
             }
             // The machine's limit for this work: FFTW alone, on the same segments read the same way
             // (the same blocks from the file, segments in place, straddling ones gathered).
-            func fftwAlone() throws -> (best: Int64, median: Int64) {
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * fft * 8, alignment: 64).bindMemory(to: IQ.self, capacity: 2 * fft)
+            defer { scratch.deallocate() }
+            func fftwAlone() throws -> () throws -> Void {
                 let plan = try FFTPlan(size: fft)
                 let buffer = IQBuffer(capacity: 1 << 16)
-                let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * fft * 8, alignment: 64).bindMemory(to: IQ.self, capacity: 2 * fft)
-                defer { scratch.deallocate() }
                 func transform(_ segment: UnsafePointer<IQ>) {
                     plan.execute(from: UnsafeRawPointer(segment).assumingMemoryBound(to: Float.self))
                 }
-                return try Timing.measure(repeats: options.repeats) {
+                return {
                     let source = try RecordingSource(recording: recording)
                     var carried = 0
                     while let info = try source.read(into: buffer) {
@@ -100,23 +103,29 @@ struct PSDBench: ParsableCommand {
                     }
                 }
             }
-            let ceiling = try fftwAlone()
             let inMemoryEstimator = try WelchEstimator(configuration: welch(false), sampleRate: 1e6)
             let whole = BlockInfo(sampleIndex: 0, count: samples, time: nil, centerFrequency: nil)
-            let ours: [(String, (best: Int64, median: Int64))] = [
-                ("trustband, from the file", try streamed(false)),
-                ("trustband +max/min/median, file", try streamed(true)),
-                ("trustband, array in memory", Timing.measure(repeats: options.repeats) {
-                    inMemoryEstimator.reset()
-                    inMemoryEstimator.process(UnsafeBufferPointer(x), info: whole) { _ in }
-                }),
-            ]
             let parallelEstimator = try ParallelWelchEstimator(configuration: welch(false), sampleRate: 1e6, threads: threads,
                                                                blockCapacity: ParallelWelchEstimator.preferredBlock)
-            let parallel = try Timing.measure(repeats: options.repeats) {
-                parallelEstimator.reset()
-                _ = try parallelEstimator.run(recording: try RecordingSource(recording: recording)) { _ in }
-            }
+            // Round by round, every row once: each sees the machine as the others did (its
+            // speed moves between runs here), and the ratios are taken within a round too.
+            let names = ["trustband, from the file", "trustband +max/min/median, file", "trustband, array in memory"]
+            let timed = try Timing.interleaved(repeats: options.repeats, [
+                try fftwAlone(),
+                try streamed(false),
+                try streamed(true),
+                {
+                    inMemoryEstimator.reset()
+                    inMemoryEstimator.process(UnsafeBufferPointer(x), info: whole) { _ in }
+                },
+                {
+                    parallelEstimator.reset()
+                    _ = try parallelEstimator.run(recording: try RecordingSource(recording: recording)) { _ in }
+                },
+            ])
+            let ceiling = (best: timed[0].best, median: timed[0].median)
+            let ours = (0..<3).map { (names[$0], (best: timed[$0 + 1].best, median: timed[$0 + 1].median)) }
+            let parallel = (best: timed[4].best, median: timed[4].median)
             var grand = [Double](repeating: 0, count: fft)
             var produced = 0
             let checked = try WelchEstimator(configuration: welch(false), sampleRate: 1e6)
@@ -159,6 +168,9 @@ struct PSDBench: ParsableCommand {
             let (singleBest, _) = rate(ours[0].1)
             say(String(format: "ratios (best): ours/FFTW-alone ceiling %.2f (goal ≥ 0.90); ours/scipy %.1fx (goal ≥ 25); %d threads/1 thread %.2fx (goal ≥ 1.8 on 2 cores)",
                        singleBest / ceilingBest, singleBest / scipyFile, threads, parallelBest / singleBest))
+            say(String(format: "ratios (median of %d rounds, each within its round): ours/FFTW-alone ceiling %.2f; %d threads/1 thread %.2fx",
+                       timed[0].rounds.count, Timing.medianRatio(timed[0].rounds, timed[1].rounds), threads,
+                       Timing.medianRatio(timed[1].rounds, timed[4].rounds)))
         }
     }
 }

@@ -51,15 +51,17 @@ struct ParallelWelchTests {
         #expect(reference.filter(\.discontinuity).count == 1)
     }
 
-    @Test("run(source:), which reads while the threads transform, gives the same spectra as one thread", arguments: [2, 3])
-    func pipelined(threads: Int) throws {
+    @Test("run(source:), which reads while the threads transform, gives the same spectra as one thread, with rows or the mean alone",
+          arguments: [(2, true), (3, true), (2, false)])
+    func pipelined(threads: Int, rows: Bool) throws {
         let scene = SyntheticScene(sampleRate: 1e6, durationS: 0.7, seed: 5, noiseDbfs: -50,
                                    emitters: [.init(kind: .ook, offsetHz: 1e5, powerDbfs: -30, startS: 0.01, symbolRate: 5000, bits: 40, repeats: 5,
                                                     repeatGapS: 0.01)])
-        let configuration = WelchConfiguration(fftSize: 512, window: .hann, overlap: 0.5, averages: 4, statistics: false)
+        var configuration = WelchConfiguration(fftSize: 512, window: .hann, overlap: 0.5, averages: 4, statistics: false)
+        configuration.segmentRows = rows
         func capture(_ s: PowerSpectrum) -> Captured {
             Captured(start: s.startSample, end: s.endSample, discontinuity: s.discontinuity, time: s.time,
-                     bits: (Array(s.mean) + Array(s.segments)).map(\.bitPattern))
+                     bits: (Array(s.mean) + (rows ? Array(s.segments) : [])).map(\.bitPattern))
         }
         var reference: [Captured] = []
         var samples: Int64 = 0

@@ -68,6 +68,37 @@ struct WelchTests {
             #expect(worst < 1e-3, "row \(row): worst relative error \(worst)")
         }
         #expect(ours.startSample == 0 && ours.endSample == Int64(configuration.spectrumSpan))
+        // The mean alone (no rows: the squares of I and Q summed apart) is scipy's too.
+        var meanOnly = configuration
+        meanOnly.statistics = false
+        meanOnly.segmentRows = false
+        let alone = try #require(try Self.spectra(x, meanOnly, blockSize: 1000).first)
+        let worst = (0..<size).map { abs(Double(alone.mean[$0]) - reference[$0]) / reference[$0] }.max() ?? .infinity
+        #expect(worst < 1e-3, "mean without rows: worst relative error \(worst)")
+    }
+
+    @Test("Without rows the mean is the one with rows, to float rounding, at any size and window reach",
+          arguments: [(WindowKind.hann, 16), (.hann, 24), (.blackmanHarris, 100), (.flatTop, 1000), (.rectangular, 40), (.hann, 4096)])
+    func meanWithoutRows(window: WindowKind, size: Int) throws {
+        var withRows = WelchConfiguration(fftSize: size, window: window, overlap: 0.5, averages: 6, statistics: false)
+        var meanOnly = withRows
+        meanOnly.segmentRows = false
+        withRows.segmentRows = true
+        #expect(!meanOnly.keepsRows && withRows.keepsRows)
+        let x = Self.testSignal(count: 3 * withRows.spectrumSpan + 77, seed: 4)
+        let a = try Self.spectra(x, withRows, blockSize: 999), b = try Self.spectra(x, meanOnly, blockSize: 999)
+        #expect(a.count >= 3 && b.count == a.count)
+        for (p, q) in zip(a, b) {
+            let peak = Double(p.mean.max() ?? 1)
+            // Relative to each bin, and (for bins deep in a window's sidelobes) to the peak.
+            var worst = 0.0
+            for k in 0..<size {
+                let reference = Double(p.mean[k]), other = Double(q.mean[k])
+                worst = max(worst, abs(reference - other) / max(reference, 1e-6 * peak))
+            }
+            #expect(worst < 1e-5, "\(window) N=\(size): worst relative difference \(worst)")
+            #expect(p.startSample == q.startSample && p.endSample == q.endSample)
+        }
     }
 
     @Test("Spectra do not depend on how the stream is cut into blocks", arguments: [1, 333, 1024, 5000])

@@ -2,7 +2,8 @@
 """Peer for `trustband bench sweep`: soapy_power (PyPI) reading a recording through our SoapySDR
 replay module, with the same FFT size, Hann window, 50 % overlap, and every segment of the
 recording averaged into one spectrum. Arguments: soapy_power executable, module folder, device
-args, sample rate, centre Hz, bins, soapy_power's repeats (bins × repeats = the recording), timed runs. Times each run by soapy_power's own
+args, sample rate, centre Hz, bins, soapy_power's repeats (bins × repeats = the recording), timed runs, and
+optionally the prefix of the devices' serials (one device per run; "peer-" by default). Times each run by soapy_power's own
 "Total time" (its measurement, without Python's start-up), and prints one JSON line: best and
 median seconds, and the spectrum in dB per Hz in ascending frequency order."""
 import json
@@ -15,13 +16,14 @@ import tempfile
 
 def main():
     exe, module_dir, device, rate, centre, bins, segments, repeats = sys.argv[1:9]
+    serial = sys.argv[9] if len(sys.argv) > 9 else "peer-"
     env = dict(os.environ, SOAPY_SDR_ROOT="/nonexistent", SOAPY_SDR_PLUGIN_PATH=module_dir)
     times = []
     values = []
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "sweep.csv")
         for n in range(int(repeats)):
-            run = subprocess.run([exe, "-d", f"{device},serial=peer-{n}", "-r", rate, "-f", centre, "-b", bins, "-n", segments, "-u", "1",
+            run = subprocess.run([exe, "-d", f"{device},serial={serial}{n}", "-r", rate, "-f", centre, "-b", bins, "-n", segments, "-u", "1",
                                   "--fft-window", "hann", "--fft-overlap", "50", "-D", "none", "-F", "rtl_power", "-O", out],
                                  env=env, capture_output=True, text=True)
             if run.returncode != 0:

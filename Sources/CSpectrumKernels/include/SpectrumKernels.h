@@ -15,6 +15,15 @@ extern "C" {
 void trustband_windowed_power(const float *bins, int count, const float *taps, int reach,
                               float *row, float *sum, int first);
 
+/// The same window without rows: sum2[2k] and sum2[2k+1] accumulate the squares of y[k]'s real
+/// and imaginary parts (stored when `first`), for `trustband_pair_sum` to add once per spectrum.
+/// X[k−reach] … X[k+count−1+reach] must hold the neighbours, and the 8 complex values either
+/// side of the `count` bins must be readable (whole vectors are loaded; only neighbours count).
+void trustband_windowed_squares(const float *bins, int count, const float *taps, int reach, float *sum2, int first);
+
+/// out[k] = (sum2[2k] + sum2[2k+1]) × factor.
+void trustband_pair_sum(const float *sum2, int count, float *out, float factor);
+
 /// high[k] = max(high[k], row[k]), low[k] = min(low[k], row[k]).
 void trustband_extremes(const float *row, int count, float *high, float *low);
 
