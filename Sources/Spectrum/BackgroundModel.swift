@@ -185,6 +185,20 @@ public struct Background: Sendable, Equatable {
     /// Runs of bins whose background stands `factor` or more above the floor, bridging gaps
     /// of up to `gapBins`: stationary signals (carriers that never switch off, spurs, the
     /// receiver's DC spike).
+    /// The persistent signals as runs of bins: `persistentRuns(factor:gapBins:)`, with a
+    /// modulated carrier at the margin taken whole. Its bins fall either side of the `factor`
+    /// line, in pieces; a run over 2 × the floor (gaps bridged) that holds such bins and is
+    /// `wideBins` or wider (wider than any spur's skirts: a Hann spur 60 dB up stays over 2 ×
+    /// for about ten bins) is one signal.
+    public func persistentSignalRuns(factor: Double, gapBins: Int = 0, wideBins: Int = 16) -> [ClosedRange<Int>] {
+        let strong = persistentRuns(factor: factor, gapBins: gapBins)
+        guard factor > 2 else { return strong }
+        let whole = persistentRuns(factor: 2, gapBins: gapBins).filter { run in
+            run.count >= wideBins && strong.contains { $0.overlaps(run) }
+        }
+        return (whole + strong.filter { run in !whole.contains { $0.overlaps(run) } }).sorted { $0.lowerBound < $1.lowerBound }
+    }
+
     public func persistentRuns(factor: Double, gapBins: Int = 0) -> [ClosedRange<Int>] {
         var runs: [ClosedRange<Int>] = []
         for k in perBin.indices where perBin[k] > factor * floor {

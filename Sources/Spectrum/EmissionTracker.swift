@@ -159,17 +159,11 @@ public final class EmissionTracker {
         // carrier happens to be weaker fluctuates with it all the same.
         var persistentBin = [Bool](repeating: false, count: background.perBin.count)
         var modulatedBin = persistentBin
-        for run in background.persistentRuns(factor: 4, gapBins: configuration.gapBins) {
-            for k in run { persistentBin[k] = true; modulatedBin[k] = run.count > Self.steadyBins }
-        }
         // A modulated carrier at the margin (6–7 dB up) has its bins either side of the 4 ×
-        // line, in pieces; those outside were tested as noise and gave false emissions (up to
-        // four a recording). A run of bins over 2 × the floor that holds a persistent bin and is
-        // wider than any spur's skirts (a Hann spur 60 dB up stays over 2 × for about ten
-        // bins) is one modulated carrier.
-        for run in background.persistentRuns(factor: 2, gapBins: configuration.gapBins)
-        where run.count >= Self.modulatedSpanBins && run.contains(where: { persistentBin[$0] }) {
-            for k in run { persistentBin[k] = true; modulatedBin[k] = true }
+        // line, in pieces; tested as noise, those outside gave false emissions (up to four a
+        // recording): it is taken whole (`Background.persistentSignalRuns`).
+        for run in background.persistentSignalRuns(factor: 4, gapBins: configuration.gapBins) {
+            for k in run { persistentBin[k] = true; modulatedBin[k] = run.count > Self.steadyBins }
         }
         // The window's main lobe spreads a modulated carrier's edges over the bins beside them
         // (an edge bin, steadily a little over the noise, was a whole-recording emission by the
@@ -232,8 +226,6 @@ public final class EmissionTracker {
 
     /// A persistent signal this many bins wide or narrower is taken as steady (a Hann main lobe is 4).
     static let steadyBins = 4
-    /// A run of bins over 2 × the floor this many bins wide or wider is a modulated carrier's.
-    static let modulatedSpanBins = 16
     /// Bins either side of a modulated carrier that its edges spread into (half a Hann main lobe).
     static let skirtBins = 2
 

@@ -260,7 +260,7 @@ public enum OccupancyAnalysis {
     private static func persistentSignals(_ background: Background, threshold: Double, gapBins: Int, binWidth: Double,
                                           centre: Double) -> [PersistentSignal] {
         let n = background.perBin.count
-        return background.persistentRuns(factor: threshold, gapBins: gapBins).map { run in
+        return background.persistentSignalRuns(factor: threshold, gapBins: gapBins).map { run in
             var signal = 0.0, peak = run.lowerBound
             for k in run {
                 signal += background.perBin[k] - background.floor
