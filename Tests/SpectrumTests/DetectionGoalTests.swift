@@ -31,9 +31,11 @@ struct DetectionGoalTests {
         // known limits), and OOK at 10 dB with 1 and 5 ms repeat gaps. Short bursts measured
         // 0.821 until the subband test's threshold was calibrated (2026-12-06: it had let 30
         // times its false-alarm probability through), 0.744 after, and 0.821 again since its
-        // noise reference stopped raising each bin to the floor (recall 0.945 -> 0.962).
-        #expect(total.recall >= 0.96, "recall \(total.recall): \(notes)")
-        #expect(total.shortRecall >= 0.82, "short \(total.shortRecall)")
+        // noise reference stopped raising each bin to the floor (recall 0.945 -> 0.962), and
+        // 0.744 (recall 0.945) again since its factor comes from the exact law of a band's
+        // power (the Gamma of the same variance let 2.4 times the false-alarm probability through).
+        #expect(total.recall >= 0.94, "recall \(total.recall): \(notes)")
+        #expect(total.shortRecall >= 0.74, "short \(total.shortRecall)")
     }
 
     @Test("Synthetic catalogue at SNR 20-30 dB: every goal of the issue, for each of five seeds (other noise, bits and timing)",

@@ -27,6 +27,38 @@ struct ThresholdTests {
         }
     }
 
+    @Test("A band of adjacent Hann bins: its weights are the eigenvalues of the bins' correlation (numpy), and its tail quantile holds in a simulation",
+          .enabled(if: Oracle.sigmf))
+    func bandWeightsAgainstNumpy() throws {
+        let g = 64
+        let weights = Window(.hann, length: 1024).bandWeights(adjacentBins: g)
+        // numpy: the exact eigenvalues of the banded Toeplitz correlation (ρ = −2/3, 1/6), sum
+        // scaled to g; and the share of 400 000 draws of Σ λᵢ Eᵢ over our quantile at 1e-3.
+        let quantile = DetectionThreshold.weightedExponentialsQuantile(weights: weights, tail: 1e-3)
+        let script = """
+            import sys, json
+            import numpy as np
+            g, x = int(sys.argv[1]), float(sys.argv[2])
+            R = np.eye(g) + np.diag(np.full(g - 1, -2 / 3), 1) + np.diag(np.full(g - 1, -2 / 3), -1) \\
+                + np.diag(np.full(g - 2, 1 / 6), 2) + np.diag(np.full(g - 2, 1 / 6), -2)
+            ev = np.sort(np.linalg.eigvalsh(R)); ev = ev * g / ev.sum()
+            rng = np.random.default_rng(5)
+            hits = sum(int(((rng.exponential(size=(40000, g)) * ev).sum(1) > x).sum()) for _ in range(10))
+            print(json.dumps({"eigenvalues": ev.tolist(), "tail": hits / 400000}))
+            """
+        struct Result: Decodable { var eigenvalues: [Double]; var tail: Double }
+        let result = try JSONDecoder().decode(Result.self, from: Data(try Oracle.script(script, [String(g), String(quantile)]).utf8))
+        let ours = weights.sorted()
+        #expect(ours.count == result.eigenvalues.count)
+        let worst = zip(ours, result.eigenvalues).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 0.02, "largest difference from the exact eigenvalues \(worst)")
+        // 400 draws expected at 1e-3 (±20 at one σ).
+        #expect(abs(result.tail / 1e-3 - 1) < 0.15, "simulated tail \(result.tail) at our 1e-3 quantile")
+        // The Gamma of the same variance is lighter: its quantile sits below the exact one.
+        let k = Window(.hann, length: 1024).degreesOfFreedom(adjacentBins: g)
+        #expect(GammaFunctions.inverseQ(k, 1e-7) / k < DetectionThreshold.weightedExponentialsQuantile(weights: weights, tail: 1e-7) / Double(g))
+    }
+
     @Test("Thresholds follow the closed form: exponential noise for one average")
     func singleAverage() throws {
         let threshold = try DetectionThreshold(pfa: 1e-3, cells: 1, effectiveAverages: 1)
