@@ -182,9 +182,6 @@ public struct Background: Sendable, Equatable {
         self.levels = levels ?? perBin
     }
 
-    /// Runs of bins whose background stands `factor` or more above the floor, bridging gaps
-    /// of up to `gapBins`: stationary signals (carriers that never switch off, spurs, the
-    /// receiver's DC spike).
     /// The persistent signals as runs of bins: `persistentRuns(factor:gapBins:)`, with a
     /// modulated carrier at the margin taken whole. Its bins fall either side of the `factor`
     /// line, in pieces; a run over 2 × the floor (gaps bridged) that holds such bins and is
@@ -199,6 +196,9 @@ public struct Background: Sendable, Equatable {
         return (whole + strong.filter { run in !whole.contains { $0.overlaps(run) } }).sorted { $0.lowerBound < $1.lowerBound }
     }
 
+    /// Runs of bins whose background stands `factor` or more above the floor, bridging gaps
+    /// of up to `gapBins`: stationary signals (carriers that never switch off, spurs, the
+    /// receiver's DC spike).
     public func persistentRuns(factor: Double, gapBins: Int = 0) -> [ClosedRange<Int>] {
         var runs: [ClosedRange<Int>] = []
         for k in perBin.indices where perBin[k] > factor * floor {

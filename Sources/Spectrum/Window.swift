@@ -74,14 +74,18 @@ public struct Window: Sendable, Equatable {
     /// g² / Σ_{|a|<g} (g − |a|) ρ(a)². For Hann (ρ = −2/3, 1/6) one bin is 1, and a wide band
     /// of g bins g/1.94 (18g/35), not g/1.5 (the noise bandwidth).
     public func degreesOfFreedom(adjacentBins g: Int) -> Double {
+        GammaFunctions.shapeOfSum(count: g, correlationSquares: binCorrelation.map { $0 * $0 })
+    }
+
+    /// ρ(a) = Σ c_j c_{j+a} / Σ c_j² of the window's bin taps, for a = 0, 1, … (ρ(0) = 1).
+    private var binCorrelation: [Double] {
         let half = kind.binTaps, taps = half.dropFirst().reversed() + half
         let energy = taps.reduce(0) { $0 + $1 * $1 }
-        let squares = (0..<taps.count).map { lag -> Double in
+        return (0..<taps.count).map { lag -> Double in
             var r = 0.0
             for j in 0..<(taps.count - lag) { r += taps[j] * taps[j + lag] }
-            return (r / energy) * (r / energy)
+            return r / energy
         }
-        return GammaFunctions.shapeOfSum(count: g, correlationSquares: squares)
     }
 
     /// The exact law of that power under noise: Σ λᵢ Eᵢ over independent unit exponentials,
@@ -90,13 +94,7 @@ public struct Window: Sendable, Equatable {
     /// run from 0 to 2.7 × their mean, and the far tail is heavier than the Gamma's with
     /// `degreesOfFreedom` (g = 64: 1.9, 2.9 and 3.6 × at 1e-6, 1e-8 and 1e-9).
     public func bandWeights(adjacentBins g: Int) -> [Double] {
-        let half = kind.binTaps, taps = half.dropFirst().reversed() + half
-        let energy = taps.reduce(0) { $0 + $1 * $1 }
-        let rho = (0..<taps.count).map { lag -> Double in
-            var r = 0.0
-            for j in 0..<(taps.count - lag) { r += taps[j] * taps[j + lag] }
-            return r / energy
-        }
+        let rho = binCorrelation
         let raw = (1...max(1, g)).map { i -> Double in
             let theta = Double(i) * Double.pi / Double(g + 1)
             var value = 1.0
