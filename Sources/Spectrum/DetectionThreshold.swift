@@ -45,13 +45,22 @@ public struct DetectionThreshold: Sendable, Equatable {
         self.cells = cells
         self.effectiveAverages = effectiveAverages
         cellPfa = -expm1(log1p(-pfa) / cells)
-        if let weights, let low = weights.min(), let high = weights.max(), high - low > 1e-9 {
-            factor = Self.weightedExponentialsQuantile(weights: weights, tail: cellPfa) / Double(weights.count)
+        if let weights {
+            factor = Self.meanQuantile(weights: weights, tail: cellPfa)
         } else {
-            // Equal weights (segments that do not overlap): the Gamma is the exact law.
-            let k = weights.map { Double($0.count) } ?? effectiveAverages
-            factor = GammaFunctions.inverseQ(k, cellPfa) / k
+            factor = GammaFunctions.inverseQ(effectiveAverages, cellPfa) / effectiveAverages
         }
+    }
+
+    /// The x with P(Σ λᵢ Eᵢ / n > x) = tail, for n weights λ of mean 1: the saddlepoint quantile,
+    /// or the Gamma's when the weights are equal (its exact law: segments that do not overlap,
+    /// bins of a rectangular window).
+    static func meanQuantile(weights: [Double], tail: Double) -> Double {
+        let n = Double(max(1, weights.count))
+        if let low = weights.min(), let high = weights.max(), high - low > 1e-9 {
+            return weightedExponentialsQuantile(weights: weights, tail: tail) / n
+        }
+        return GammaFunctions.inverseQ(n, tail) / n
     }
 
     /// The eigenvalues of the correlation of `averages` segments `hop` apart (amplitudes of a

@@ -180,10 +180,10 @@ public final class EmissionTracker {
             Float((modulatedBin[k] ? max(threshold.factor, singleFactor) : threshold.factor) * background.perBin[k])
         }
         // Subbands of G bins tested in every segment, at the same whole-analysis false-alarm
-        // probability: G bins of one segment carry `Window.degreesOfFreedom(adjacentBins:)`
-        // exponential terms (G/1.94 for Hann). Counted as G/1.5 (the noise bandwidth), the
-        // threshold was low: 3 of 100 noise-only recordings of 1.67 s gave a false burst, 30
-        // times the false-alarm probability.
+        // probability, by the law of G adjacent windowed bins' power (below). Counted as G/1.5
+        // exponential terms (the noise bandwidth; G/1.94 for Hann), the threshold was low: 3 of
+        // 100 noise-only recordings of 1.67 s gave a false burst, 30 times the false-alarm
+        // probability.
         let shape = Window(window, length: fftSize)
         let g = configuration.subbandBins > 0 ? configuration.subbandBins : max(8, fftSize / 16)
         subband = min(g, fftSize)
@@ -206,10 +206,8 @@ public final class EmissionTracker {
         for start in stride(from: 0, to: fftSize - width + 1, by: width) {
             let bins = (start..<(start + width)).filter { clean[$0] }
             guard bins.count * 4 >= width else { levels.append(.infinity); factors.append(1); continue }
-            let factor = factorByCount[bins.count] ?? {
-                let weights = shape.bandWeights(adjacentBins: bins.count)
-                return DetectionThreshold.weightedExponentialsQuantile(weights: weights, tail: cellTail) / Double(bins.count)
-            }()
+            let factor = factorByCount[bins.count]
+                ?? DetectionThreshold.meanQuantile(weights: shape.bandWeights(adjacentBins: bins.count), tail: cellTail)
             factorByCount[bins.count] = factor
             // The bins' background as measured, not raised to the floor: each bin's estimate
             // is noisy (a short recording has few spectra), and a sum of maxima with the floor
