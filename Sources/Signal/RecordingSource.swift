@@ -74,12 +74,17 @@ public final class RecordingSource: SeekableIQSource {
     }
 
     public func read(into buffer: IQBuffer) throws(SignalError) -> BlockInfo? {
+        try read(into: buffer, maximum: buffer.capacity)
+    }
+
+    /// `read(into:)`, at most `maximum` samples (and at most the buffer's capacity).
+    public func read(into buffer: IQBuffer, maximum: Int) throws(SignalError) -> BlockInfo? {
         guard position < endSample else { return nil }
         if case .realTime(let clock, _) = pacing, paceOrigin == nil { paceOrigin = (clock.now(), position) }
         let metadata = recording.metadata
         let capture = metadata.capture(containing: position)
         let nextCaptureStart = metadata.captures.first { $0.sampleStart > position }?.sampleStart ?? .max
-        let count = Int(min(Int64(buffer.capacity), endSample - position, nextCaptureStart - position))
+        let count = Int(min(Int64(min(buffer.capacity, max(0, maximum))), endSample - position, nextCaptureStart - position))
         let format = recording.format
         let byteCount = count * format.bytesPerSample
         let offset = recording.dataOffset + position * Int64(format.bytesPerSample)

@@ -12,11 +12,23 @@ struct FrequencyDomainWindow: Sendable {
     /// c₀ … c_reach, each × √scale so that |Σ cⱼX|² is already the power per bin.
     let taps: [Float]
     var reach: Int { taps.count - 1 }
+    /// The taps for `squares`, divided by c₁ (the kernel takes c₁ as 1 and saves a multiply),
+    /// and what their sums are multiplied by to be power: c₁² (the taps and 1 when c₁ is 0).
+    private let squareTaps: [Float]
+    let squareScale: Float
 
     /// - Parameter scale: what |X_w|² is multiplied by (1 / (N Σw²) gives power per bin).
     init(_ kind: WindowKind, scale: Double) {
         let root = scale.squareRoot()
-        taps = kind.binTaps.map { Float($0 * root) }
+        let exact = kind.binTaps.map { $0 * root }
+        taps = exact.map { Float($0) }
+        if exact.count > 1, exact[1] != 0 {
+            squareTaps = exact.map { Float($0 / exact[1]) }
+            squareScale = Float(exact[1] * exact[1])
+        } else {
+            squareTaps = taps
+            squareScale = 1
+        }
     }
 
     /// The window-weighted mean Σ w[n]x[n] / Σ w[n] of the segment whose transform is `bins`
@@ -53,10 +65,10 @@ struct FrequencyDomainWindow: Sendable {
     }
 
     /// The squares of `count` windowed bins' real and imaginary parts, apart, into `sums`
-    /// (2 × count floats; stored when `first`, added otherwise). The 8 complex values either
-    /// side of the bins must be readable.
+    /// (2 × count floats; stored when `first`, added otherwise), each / `squareScale`. The 8
+    /// complex values either side of the bins must be readable.
     func squares(_ bins: UnsafePointer<Float>, count: Int, into sums: UnsafeMutablePointer<Float>, first: Bool) {
-        taps.withUnsafeBufferPointer { c in
+        squareTaps.withUnsafeBufferPointer { c in
             trustband_windowed_squares(bins, Int32(count), c.baseAddress, Int32(reach), sums, first ? 1 : 0)
         }
     }

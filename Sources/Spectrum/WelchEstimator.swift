@@ -199,7 +199,7 @@ public final class WelchEstimator {
         }
         let mean = spectrum.meanStorage
         if let squares {
-            trustband_pair_sum(squares, Int32(n), mean, 1 / Float(k))
+            trustband_pair_sum(squares, Int32(n), mean, windowing.squareScale / Float(k))
         } else {
             trustband_scale(mean, Int32(n), 1 / Float(k))
         }

@@ -119,6 +119,41 @@ struct ParallelWelchTests {
         }
     }
 
+    @Test("run(recording:) on a file cut short while open: the read error is thrown, the spectra before it handed on in order, nothing hangs",
+          arguments: [2, 3])
+    func truncatedWhileOpen(threads: Int) throws {
+        let scene = SyntheticScene(sampleRate: 1e6, centerHz: 4.3e8, durationS: 0.4, seed: 3, noiseDbfs: -50, emitters: [])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parallel-cut-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let meta = directory.appendingPathComponent("scene.sigmf-meta").path
+        try scene.write(to: meta)
+        let recording = try Recording.open(meta)
+        let source = try RecordingSource(recording: recording)
+        #expect(source.readsIndependently)
+        // Cut the data to 2.5 blocks after the recording was opened (its length already read).
+        let block = ParallelWelchEstimator.preferredBlock
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: recording.dataPath))
+        try handle.truncate(atOffset: UInt64(recording.dataOffset) + UInt64(block * 5 / 2 * 8))
+        try handle.close()
+        let configuration = WelchConfiguration(fftSize: 1024, window: .hann, overlap: 0.5, averages: 4, statistics: false)
+        let parallel = try ParallelWelchEstimator(configuration: configuration, sampleRate: 1e6, threads: threads, blockCapacity: block)
+        var starts: [Int64] = []
+        #expect(throws: SignalError.self) {
+            _ = try parallel.run(recording: source) { starts.append($0.startSample) }
+        }
+        // Whatever was handed on came in order, on the spectrum grid, before the cut.
+        #expect(starts == starts.sorted())
+        #expect(starts.enumerated().allSatisfy { Int64($0.offset * configuration.spectrumHop) == $0.element })
+        #expect(starts.allSatisfy { $0 + Int64(configuration.spectrumSpan) <= Int64(block * 5 / 2) })
+        // The estimator still works afterwards, on a whole recording.
+        let whole = directory.appendingPathComponent("whole.sigmf-meta").path
+        try scene.write(to: whole)
+        var count = 0
+        _ = try parallel.run(recording: try RecordingSource(recording: try Recording.open(whole))) { _ in count += 1 }
+        #expect(count == (400_000 - configuration.spectrumSpan) / configuration.spectrumHop + 1)
+    }
+
     @Test("A thread count outside 1…64 is refused naming --threads")
     func badThreads() {
         #expect(throws: SpectrumError.self) { try ParallelWelchEstimator(configuration: WelchConfiguration(), sampleRate: 1e6, threads: 0) }

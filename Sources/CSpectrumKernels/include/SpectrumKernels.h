@@ -17,6 +17,8 @@ void trustband_windowed_power(const float *bins, int count, const float *taps, i
 
 /// The same window without rows: sum2[2k] and sum2[2k+1] accumulate the squares of y[k]'s real
 /// and imaginary parts (stored when `first`), for `trustband_pair_sum` to add once per spectrum.
+/// When reach ≥ 1, taps[1] is taken as 1 whatever it holds (one multiply fewer a vector): the
+/// caller passes the taps divided by the true c₁ and scales the pair sums by c₁².
 /// X[k−reach] … X[k+count−1+reach] must hold the neighbours, and the 8 complex values either
 /// side of the `count` bins must be readable (whole vectors are loaded; only neighbours count).
 void trustband_windowed_squares(const float *bins, int count, const float *taps, int reach, float *sum2, int first);
