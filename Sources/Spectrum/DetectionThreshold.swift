@@ -76,11 +76,19 @@ public struct DetectionThreshold: Sendable, Equatable {
             rho.append(window.overlapCorrelation(lag: m * hop))
             m += 1
         }
+        return correlationEigenvalues(lags: rho, count: n, floor: 1e-6)
+    }
+
+    /// The eigenvalues of the n × n banded Toeplitz correlation matrix with ρ(0) = 1 and
+    /// ρ(1), ρ(2), … = `lags`, as its symbol 1 + 2 Σ ρ(m) cos(mθ) sampled at θ = kπ/(n + 1),
+    /// each at least `floor`, scaled to sum to n (their exact sum, the matrix's trace).
+    static func correlationEigenvalues(lags rho: [Double], count n: Int, floor: Double) -> [Double] {
+        let n = max(1, n)
         let raw = (1...n).map { k -> Double in
             let theta = Double(k) * Double.pi / Double(n + 1)
             var value = 1.0
             for (j, r) in rho.enumerated() { value += 2 * r * cos(Double(j + 1) * theta) }
-            return max(1e-6, value)
+            return max(floor, value)
         }
         let scale = Double(n) / raw.reduce(0, +)
         return raw.map { $0 * scale }

@@ -94,15 +94,7 @@ public struct Window: Sendable, Equatable {
     /// run from 0 to 2.7 × their mean, and the far tail is heavier than the Gamma's with
     /// `degreesOfFreedom` (g = 64: 1.9, 2.9 and 3.6 × at 1e-6, 1e-8 and 1e-9).
     public func bandWeights(adjacentBins g: Int) -> [Double] {
-        let rho = binCorrelation
-        let raw = (1...max(1, g)).map { i -> Double in
-            let theta = Double(i) * Double.pi / Double(g + 1)
-            var value = 1.0
-            for lag in rho.indices.dropFirst() { value += 2 * rho[lag] * cos(Double(lag) * theta) }
-            return max(1e-9, value)
-        }
-        let scale = Double(max(1, g)) / raw.reduce(0, +)
-        return raw.map { $0 * scale }
+        DetectionThreshold.correlationEigenvalues(lags: Array(binCorrelation.dropFirst()), count: g, floor: 1e-9)
     }
 
     /// Correlation of the windowed noise in two segments `lag` samples apart (Welch 1967):

@@ -106,7 +106,7 @@ struct PSDBench: ParsableCommand {
             }
             // The machine's limit for the same work on `threads` cores: FFTW alone, each thread
             // reading its own blocks as `run(recording:)` does (the next block not yet taken,
-            // with the span after it, every segment that starts in it).
+            // read as far as the segments that start in it reach, every one of them).
             let ceilingWork = try ParallelFFTWork(recording: recording, threads: threads, fft: fft,
                                                   block: ParallelWelchEstimator.preferredBlock, samples: samples)
             let inMemoryEstimator = try WelchEstimator(configuration: welch(false), sampleRate: 1e6)
@@ -190,8 +190,9 @@ struct PSDBench: ParsableCommand {
 }
 
 /// FFTW alone on several threads, reading as `ParallelWelchEstimator.run(recording:)` does:
-/// each thread takes the next block not yet taken (with the span after it), reads it with a
-/// reader and a plan of its own and transforms every segment that starts in it. Plans are made
+/// each thread takes the next block not yet taken, reads it (as far as its last segment
+/// reaches) with a reader and a plan of its own and transforms every segment that starts in
+/// it. Plans are made
 /// here, one thread at a time (FFTW's planner is not thread-safe).
 private struct ParallelFFTWork: @unchecked Sendable {
     let readers: [RecordingSource]
